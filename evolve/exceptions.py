@@ -1,0 +1,53 @@
+"""The engine's one error hierarchy.
+
+    EvolveError
+     +-- ConfigError      a config file or option is wrong
+     +-- ProblemError     a problem cannot be loaded or is malformed (re-exported from problems)
+     +-- LLMError         a model cannot be reached or configured
+     |    +-- BudgetExhausted  a budget (calls, tokens, dollars, time) is spent
+     +-- PatchError       an LLM reply cannot be turned into a program
+     +-- ArchiveError     the archive cannot be opened or written (re-exported from archive)
+     +-- SandboxError     the sandbox cannot start (re-exported from sandbox)
+
+Messages say what to do, e.g. "set OPENAI_API_KEY or pass --model builtin:mutate".
+`problems`, `archive` and `sandbox` are leaves with their own base errors; the CLI
+catches those and `EvolveError` alike and prints one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BudgetExhausted",
+    "ConfigError",
+    "EvolveError",
+    "LLMError",
+    "PatchError",
+]
+
+
+class EvolveError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class ConfigError(EvolveError):
+    """A configuration file or command-line option is invalid."""
+
+
+class LLMError(EvolveError):
+    """A model cannot be configured or reached."""
+
+
+class BudgetExhausted(LLMError):
+    """A run budget (calls, tokens, dollars or wall time) is spent."""
+
+
+class PatchError(EvolveError):
+    """An LLM reply cannot be turned into a valid child program.
+
+    `kind` is a short machine-readable reason stored with the failed program:
+    "no_code", "search_not_found", "outside_evolve_block", "syntax_error", "missing_entry".
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
