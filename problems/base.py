@@ -52,7 +52,7 @@ class ProblemError(Exception):
     """A problem cannot be loaded or does not follow the contract."""
 
 
-class InvalidOutput(Exception):  # noqa: N818 - reads as a verdict: "raise InvalidOutput(...)"
+class InvalidOutput(Exception):
     """Raised by `score` when a candidate's output breaks the problem's rules."""
 
 

@@ -1,0 +1,188 @@
+"""Values that cross the archive boundary: `New*` inputs in, frozen `*Record` snapshots out.
+
+Records are copies: changing one never changes the database, and the archive never hands
+out live ORM objects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "FAILED_EXCLUDES",
+    "NOT_EVALUATED",
+    "RUN_STATUSES",
+    "LLMCallRecord",
+    "NewLLMCall",
+    "NewProgram",
+    "ProgramRecord",
+    "RunRecord",
+    "RunSummary",
+]
+
+RUN_STATUSES = ("running", "finished", "interrupted", "failed")
+"""The states of a run; a resumed run goes back to "running"."""
+
+FAILED_EXCLUDES = ("ok", "duplicate")
+"""Program statuses that are not failures (for error feedback and `RunSummary.errors`)."""
+
+NOT_EVALUATED = ("duplicate", "patch_error")
+"""Program statuses whose program never ran in the sandbox."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run: a search on one problem with one config and seed.
+
+    Attributes:
+        status: one of `RUN_STATUSES`.
+        state: free-form JSON written by the engine (e.g. the random state for --resume).
+    """
+
+    id: int
+    name: str
+    problem: str
+    config: dict[str, Any]
+    seed: int
+    status: str
+    state: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewProgram:
+    """A program to store (the writable fields of `ProgramRecord`).
+
+    An empty `syntactic_hash` is computed by the archive from `source`. `score` is None
+    for a program without a valid result; a number must be finite, and so must the values
+    of `scores` and `metrics` (JSON has no NaN or Infinity: the archive refuses them).
+    """
+
+    source: str
+    parent_ids: tuple[int, ...] = ()
+    island: int | None = None
+    status: str = "ok"
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    error_kind: str = ""
+    syntactic_hash: str = ""
+    functional_hash: str | None = None
+    duplicate_of: int | None = None
+    eval_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.score is not None and not math.isfinite(self.score):
+            raise ValueError(f"score must be finite or None, got {self.score!r}")
+        object.__setattr__(self, "parent_ids", tuple(self.parent_ids))
+
+
+@dataclass(frozen=True)
+class ProgramRecord:
+    """A stored program with its result and lineage.
+
+    Attributes:
+        parent_ids: the programs it was derived from (empty for a seed).
+        status: "ok", "invalid", "error", "timeout", "memory", "crash", "output_limit",
+            "bad_result", "patch_error", "duplicate", ...
+        scores: per-instance scores; `score` is the aggregate to maximize.
+        error_kind: a short machine-readable reason, e.g. "sandbox:timeout".
+        duplicate_of: the earlier program whose result this duplicate reuses.
+        llm_call_id: the call whose reply produced it (None for seeds).
+        eval_s: seconds spent evaluating it.
+    """
+
+    id: int
+    run_id: int
+    source: str
+    parent_ids: tuple[int, ...]
+    island: int | None
+    status: str
+    score: float | None
+    scores: dict[str, float]
+    metrics: dict[str, float]
+    error: str
+    error_kind: str
+    syntactic_hash: str
+    functional_hash: str | None
+    duplicate_of: int | None
+    llm_call_id: int | None
+    eval_s: float
+    created_at: datetime
+
+    @property
+    def is_seed(self) -> bool:
+        """True for a starting program: no parents and no LLM call."""
+        return not self.parent_ids and self.llm_call_id is None
+
+
+@dataclass(frozen=True)
+class NewLLMCall:
+    """An LLM call to store; an empty `prompt_hash` is computed from `messages`.
+
+    `error` is "" for a call that returned a reply.
+    """
+
+    model: str
+    messages: list[dict[str, str]]
+    reply: str = ""
+    prompt_hash: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    error: str = ""
+    error_kind: str = ""
+
+
+@dataclass(frozen=True)
+class LLMCallRecord:
+    """A stored LLM call: prompt, reply, usage and outcome."""
+
+    id: int
+    run_id: int
+    model: str
+    messages: list[dict[str, str]]
+    prompt_hash: str
+    reply: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    latency_s: float
+    error: str
+    error_kind: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Counts and totals for one run.
+
+    Attributes:
+        evaluations: programs actually run in the sandbox: every program whose status is
+            not in `NOT_EVALUATED` ("duplicate": result reused; "patch_error": no program).
+        programs: all stored programs, whatever their status.
+        duplicates: programs with status "duplicate".
+        best_score, best_program_id: the best "ok" program (None when there is none).
+        llm_calls, prompt_tokens, completion_tokens, cost_usd: over all calls, failed too.
+        errors: count per error kind over failed programs (status not in
+            `FAILED_EXCLUDES`) and failed LLM calls; the kind is `error_kind`, or the
+            status ("llm_error" for a call) where no kind was recorded.
+    """
+
+    run_id: int
+    evaluations: int
+    programs: int
+    duplicates: int
+    best_score: float | None
+    best_program_id: int | None
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    errors: dict[str, int]

@@ -1,0 +1,82 @@
+"""Online bin packing, as in FunSearch (Romera-Paredes et al., Nature 2023).
+
+Evolve `priority(item, bins)`: for each arriving item, the harness asks it to rank the
+bins the item fits in and puts the item in the highest-ranked one. The goal is to use as
+few bins as possible, measured as the excess over the L1 lower bound. See README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from problems.base import SPLITS, Problem, ProblemError
+from problems.bin_packing.datasets import load_json, load_orlib, weibull
+from problems.bin_packing.harness import prepare, run
+from problems.bin_packing.scoring import aggregate, l1_bound, score
+
+__all__ = [
+    "SPLIT_SIZES",
+    "aggregate",
+    "instances",
+    "l1_bound",
+    "load_json",
+    "load_orlib",
+    "prepare",
+    "problem",
+    "run",
+    "score",
+    "weibull",
+]
+
+# split -> (instances, items per instance, seed). "test" is FunSearch's "Weibull 5k"
+# shape (5 x 5,000 items) drawn with its own seed; "train" is small enough for a fast
+# search (best fit: ~40 ms per candidate); "probe" is tiny.
+SPLIT_SIZES: dict[str, tuple[int, int, int]] = {
+    "train": (5, 1_000, 1),
+    "probe": (2, 200, 2),
+    "test": (5, 5_000, 3),
+}
+
+DESCRIPTION = """\
+Online one-dimensional bin packing (FunSearch, Nature 2023). Items arrive one at a time
+and must be placed at once, without knowing the items still to come. There are as many
+bins as items, all empty at the start (capacity 100; item sizes are integers from 1 to
+100, drawn from a Weibull distribution).
+
+For each item, the harness calls `priority(item, bins)` where `item` is the item's size
+and `bins` is a numpy array with the remaining capacity of every bin the item fits in
+(every entry is >= item; a bin still at full capacity is an unused bin). It must return a
+numpy array of the same length with one finite number per bin. The item goes into the
+bin with the HIGHEST priority (the first one on ties), and that bin's remaining capacity
+drops by the item's size.
+
+Goal: use as few bins as possible. The score is minus the excess, in percent, of the
+bins used over the L1 lower bound ceil(sum of sizes / capacity), averaged over several
+instances of 1,000 items; higher is better, 0 would be optimal. The seed program is
+best fit (the bin left with the least room wins).
+"""
+
+
+def instances(split: str) -> dict[str, dict[str, Any]]:
+    """Reproducible Weibull instances for a split (see SPLIT_SIZES)."""
+    if split not in SPLIT_SIZES:
+        raise ProblemError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    n_instances, n_items, seed = SPLIT_SIZES[split]
+    return weibull(n_instances, n_items, seed)
+
+
+problem = Problem(
+    name="bin_packing",
+    description=DESCRIPTION,
+    entry="priority",
+    template=(Path(__file__).parent / "template.py").read_text(),
+    instances=instances,
+    run=run,
+    score=score,
+    aggregate=aggregate,
+    prepare=prepare,
+    timeout_s=30.0,
+    memory_mb=1024,
+    preload=("numpy",),
+)

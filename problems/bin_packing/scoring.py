@@ -1,0 +1,93 @@
+"""Trusted checks and metrics for bin packing, run in the parent (never in the sandbox).
+
+`score` rebuilds every bin's load from the returned assignment alone, so a candidate can
+only be credited for a packing that really fits. Metrics follow FunSearch: bins used,
+the L1 lower bound ceil(sum(items) / capacity), and the excess over it in percent;
+`aggregate` takes the ratio of means over a split, as FunSearch's tables do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from problems.base import InvalidOutput, ProblemError
+from problems.bin_packing.datasets import check_instance
+
+__all__ = ["aggregate", "l1_bound", "score"]
+
+Metrics = dict[str, float]
+FLOAT_TOLERANCE = 1e-9  # relative slack on a bin's load for real-valued item sizes
+
+
+def l1_bound(capacity: int | float, items: list[int] | list[float]) -> int:
+    """ceil(sum(items) / capacity), exact for integers, rounding-safe for reals."""
+    if isinstance(capacity, int) and all(isinstance(x, int) for x in items):
+        return int(-(-sum(items) // capacity))
+    return math.ceil(math.fsum(items) / capacity - FLOAT_TOLERANCE)
+
+
+def score(instance: dict[str, Any], output: Any) -> Metrics:
+    """Checks that `output` (each item's bin index) is a valid packing; returns metrics.
+
+    Raises InvalidOutput for anything but a list of len(items) ints in [0, len(items))
+    whose bins all hold at most the capacity.
+    """
+    capacity, items = check_instance(instance)
+    assignment = _checked_assignment(output, len(items))
+    loads = np.bincount(
+        assignment, weights=np.asarray(items, dtype=np.float64), minlength=len(items)
+    )
+    slack = 0.0 if isinstance(capacity, int) else FLOAT_TOLERANCE * capacity
+    overfull = np.flatnonzero(loads > capacity + slack)
+    if overfull.size:
+        b = int(overfull[0])
+        held = np.flatnonzero(assignment == b)[:10].tolist()
+        raise InvalidOutput(
+            f"{overfull.size} bin(s) hold more than the capacity {capacity}: e.g. bin {b} "
+            f"holds {loads[b]:g} (items {held}{'...' if len(held) == 10 else ''})"
+        )
+    used = int(np.count_nonzero(loads))
+    bound = l1_bound(capacity, items)
+    excess_pct = 100.0 * (used - bound) / bound
+    return {
+        "bins_used": float(used),
+        "l1_bound": float(bound),
+        "excess_pct": excess_pct,
+        "score": -excess_pct,
+    }
+
+
+def aggregate(per_instance: Mapping[str, Metrics]) -> Metrics:
+    """FunSearch's excess over a split: 100 * (mean bins used - mean L1) / mean L1."""
+    if not per_instance:
+        raise ProblemError("cannot aggregate an empty set of instances")
+    bins_used = math.fsum(m["bins_used"] for m in per_instance.values()) / len(per_instance)
+    bound = math.fsum(m["l1_bound"] for m in per_instance.values()) / len(per_instance)
+    excess_pct = 100.0 * (bins_used - bound) / bound
+    return {
+        "bins_used": bins_used,
+        "l1_bound": bound,
+        "excess_pct": excess_pct,
+        "score": -excess_pct,
+    }
+
+
+def _checked_assignment(output: Any, n_items: int) -> np.ndarray:
+    if not isinstance(output, list | tuple):
+        raise InvalidOutput(
+            f"expected a list of {n_items} bin indices (one per item), got {type(output).__name__}"
+        )
+    if len(output) != n_items:
+        raise InvalidOutput(f"expected {n_items} bin indices (one per item), got {len(output)}")
+    for i, index in enumerate(output):
+        if type(index) is not int:
+            raise InvalidOutput(
+                f"item {i}: bin index must be an int, got {type(index).__name__} {index!r}"
+            )
+        if not 0 <= index < n_items:
+            raise InvalidOutput(f"item {i}: bin index {index} is out of range [0, {n_items})")
+    return np.asarray(output, dtype=np.int64)
