@@ -2,16 +2,14 @@
 
     EvolveError
      +-- ConfigError      a config file or option is wrong
-     +-- ProblemError     a problem cannot be loaded or is malformed (re-exported from problems)
      +-- LLMError         a model cannot be reached or configured
      |    +-- BudgetExhausted  a budget (calls, tokens, dollars, time) is spent
      +-- PatchError       an LLM reply cannot be turned into a program
-     +-- ArchiveError     the archive cannot be opened or written (re-exported from archive)
-     +-- SandboxError     the sandbox cannot start (re-exported from sandbox)
 
-Messages say what to do, e.g. "set OPENAI_API_KEY or pass --model builtin:mutate".
-`problems`, `archive` and `sandbox` are leaves with their own base errors; the CLI
-catches those and `EvolveError` alike and prints one line.
+The leaf packages have their own base errors, since they import nothing of the engine:
+`problems.ProblemError`, `archive.ArchiveError`, `sandbox.SandboxError`. The CLI catches
+those and `EvolveError` alike and prints one line. Messages say what to do, e.g.
+"set OPENAI_API_KEY or pass --model builtin:mutate".
 """
 
 from __future__ import annotations

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Limits", "Result", "Status"]
+__all__ = ["Job", "Limits", "Result", "Status"]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """How a candidate's run ended."""
 
     OK = "ok"
@@ -65,3 +65,47 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.status is Status.OK
+
+
+@dataclass(frozen=True)
+class Job:
+    """One candidate run, as the controller sends it to a worker.
+
+    Attributes:
+        source: the candidate program's source text.
+        entry: name of the function to call in it.
+        args: JSON arguments, for `entry(*args)` or `harness(entry, *args)`.
+        harness: "module:function" imported in the worker, or None to call `entry` directly.
+        shared: key of instances stored with `Sandbox.share`; the harness runs once per instance.
+        limits: resource limits for this run.
+    """
+
+    source: str
+    entry: str
+    args: tuple[Any, ...] = ()
+    harness: str | None = None
+    shared: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def to_message(self) -> dict[str, Any]:
+        """Plain JSON data for the worker channel."""
+        return {
+            "op": "run",
+            "source": self.source,
+            "entry": self.entry,
+            "args": list(self.args),
+            "harness": self.harness,
+            "shared": self.shared,
+            "limits": asdict(self.limits),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Job:
+        return cls(
+            source=message["source"],
+            entry=message["entry"],
+            args=tuple(message["args"]),
+            harness=message["harness"],
+            shared=message["shared"],
+            limits=Limits(**message["limits"]),
+        )

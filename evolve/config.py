@@ -1,0 +1,95 @@
+"""Run configuration: one TOML/YAML file plus command-line overrides, validated."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evolve.exceptions import ConfigError
+
+__all__ = ["DEFAULT_DB", "RunConfig", "load_config_file", "make_config"]
+
+DEFAULT_DB = "sqlite:///evolve.db"
+
+
+class RunConfig(BaseModel):
+    """Everything that defines a run. Keys match the `evolve run` options.
+
+    Budgets (`max_evals`, `max_llm_calls`, `budget_usd`) count the whole run, across
+    resumes; `time_limit` counts this invocation only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    problem: str
+    models: tuple[str, ...] = ()
+    api_base: str | None = None
+    db: str = DEFAULT_DB
+    run_name: str | None = None
+    max_evals: int | None = Field(default=None, gt=0)
+    max_llm_calls: int | None = Field(default=None, gt=0)
+    budget_usd: float | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    time_limit: float | None = Field(default=None, gt=0, description="seconds")
+    concurrency: int = Field(default=4, ge=1, le=256)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    seed: int = 0
+    islands: int = Field(default=4, ge=1)
+    functions_per_prompt: int = Field(default=2, ge=1, le=8)
+    reset_period: int = Field(default=400, ge=10)
+    llm_timeout: float = Field(default=120.0, gt=0, description="seconds per LLM call")
+    llm_retries: int = Field(default=4, ge=0)
+    eval_timeout: float | None = Field(default=None, gt=0, description="seconds per candidate")
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models_as_tuple(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    def with_default_limits(self) -> RunConfig:
+        """A run with no budget at all stops after a sensible number of evaluations."""
+        budgets = (self.max_evals, self.max_llm_calls, self.budget_usd, self.time_limit)
+        if any(b is not None for b in budgets):
+            return self
+        return self.model_copy(update={"max_evals": 300})
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML or YAML config file into plain keys (dashes become underscores)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        if path.suffix.lower() == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(f"config file {path} must end in .toml, .yaml or .yml")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        first_line = str(exc).splitlines()[0]
+        raise ConfigError(f"config file {path} is not valid: {first_line}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"config file {path} must hold a table of options, not {type(data).__name__}"
+        )
+    return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def make_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> RunConfig:
+    """Merge file values with CLI overrides (CLI wins; None means 'not given') and validate."""
+    merged = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
+    if "model" in merged:  # accept the CLI's singular spelling in files too
+        merged["models"] = merged.pop("model")
+    try:
+        return RunConfig(**merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        raise ConfigError(f"invalid option {where!r}: {err['msg']}") from exc

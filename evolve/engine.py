@@ -1,0 +1,308 @@
+"""The steady-state asynchronous loop (DESIGN.md §2).
+
+`concurrency` workers each repeat one iteration: select parents, build a prompt, ask the
+LLM, patch, hash, evaluate, archive, update the strategy. There are no generations: as soon
+as one reply is evaluated the worker builds its next prompt. Every failure is stored as data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from archive import Archive, NewLLMCall, NewProgram, ProgramRecord, RunRecord, syntactic_hash
+from evolve.evaluate import Evaluation, Evaluator
+from evolve.exceptions import BudgetExhausted, PatchError
+from evolve.llm import Completion, Gateway, LLMRequest, prompt_hash
+from evolve.patches import apply_reply
+from evolve.progress import RunProgress
+from evolve.prompts import Failure, Shot, build_messages
+from evolve.strategies.base import ScoredProgram, Selection, Strategy
+from problems.base import Problem, ProblemError
+
+__all__ = ["Engine", "EngineLimits"]
+
+PARENT_CACHE_SIZE = 256  # records, not growing with the archive
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    """When the loop stops, beyond the LLM budget (which the gateway enforces).
+
+    Attributes:
+        max_evals: evaluations in the whole run (resumed sessions included).
+        concurrency: LLM calls in flight.
+        workers: evaluations at once (one sandbox worker each).
+        max_llm_failures_in_a_row: stop when the LLM keeps failing.
+        max_steps_without_eval: stop when replies keep yielding no new program.
+    """
+
+    max_evals: int | None = None
+    concurrency: int = 4
+    workers: int = 2
+    max_llm_failures_in_a_row: int = 20
+    max_steps_without_eval: int = 200
+
+
+class Engine:
+    """Runs the loop of one run against an archive; the archive is the checkpoint."""
+
+    def __init__(
+        self,
+        *,
+        run: RunRecord,
+        problem: Problem,
+        archive: Archive,
+        evaluator: Evaluator,
+        gateway: Gateway,
+        strategy: Strategy,
+        limits: EngineLimits,
+        progress: RunProgress,
+        first_step: int = 0,
+    ) -> None:
+        self.run_record, self.problem, self.archive = run, problem, archive
+        self.evaluator, self.gateway, self.strategy = evaluator, gateway, strategy
+        self.limits, self.progress = limits, progress
+        self._next_step = first_step
+        self._in_flight = 0
+        self._llm_failures_in_a_row = 0
+        self._steps_without_eval = 0
+        self._eval_slots = asyncio.Semaphore(limits.workers)
+        self._changed = asyncio.Condition()
+        self._parent_cache: OrderedDict[int, ProgramRecord] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[ProgramRecord | None]] = {}
+
+    async def run(self) -> RunProgress:
+        """Seed if needed, then iterate until a limit is reached. Returns the progress."""
+        await self.ensure_seed()
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.limits.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+        return self.progress
+
+    async def _worker(self) -> None:
+        while await self._wait_for_turn():
+            self._in_flight += 1
+            try:
+                await self.step()
+            except BudgetExhausted as exc:
+                self._stop(str(exc))
+            finally:
+                self._in_flight -= 1
+                async with self._changed:
+                    self._changed.notify_all()
+
+    async def _wait_for_turn(self) -> bool:
+        """False once the run must stop; waits while in-flight steps may fill max_evals."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._stop_reason() or not self._evals_full())
+            return not self._stop_reason()
+
+    def _evals_full(self) -> bool:
+        cap = self.limits.max_evals
+        return cap is not None and self.progress.evaluations + self._in_flight >= cap
+
+    def _stop_reason(self) -> str:
+        if not self.progress.stop_reason:
+            cap = self.limits.max_evals
+            if cap is not None and self.progress.evaluations >= cap:
+                self.progress.stop_reason = f"evaluation budget ({cap}) reached"
+            elif reason := self.gateway.budget.exhausted():
+                self.progress.stop_reason = reason
+        return self.progress.stop_reason
+
+    def _stop(self, reason: str) -> None:
+        if not self.progress.stop_reason:
+            self.progress.stop_reason = reason
+
+    async def step(self) -> None:
+        """One iteration: prompt, reply, child, evaluation, archive, strategy."""
+        index, self._next_step = self._next_step, self._next_step + 1
+        rng = random.Random(f"{self.run_record.seed}:{index}")
+        selection = self.strategy.select(rng)
+        parents = self._parents(selection.parent_ids)
+        request = self._request(parents, rng)
+        completion = await self.gateway.complete(request)
+        call = _call_record(request, completion)
+        self._count_call(completion)
+        if not completion.ok:
+            self.archive.add_llm_call(self.run_record.id, call)
+            return
+        await self._consider_child(parents[-1], completion.text, selection, call)
+
+    def _parents(self, ids: tuple[int, ...]) -> list[ProgramRecord]:
+        """Parent records, from a small LRU cache: the same parents are picked again and again."""
+        missing = [i for i in ids if i not in self._parent_cache]
+        for record in self.archive.get_programs(missing) if missing else ():
+            self._parent_cache[record.id] = record
+        for i in ids:
+            self._parent_cache.move_to_end(i)
+        while len(self._parent_cache) > PARENT_CACHE_SIZE:
+            self._parent_cache.popitem(last=False)
+        return [self._parent_cache[i] for i in ids]
+
+    def _request(self, parents: list[ProgramRecord], rng: random.Random) -> LLMRequest:
+        ids = [p.id for p in parents]
+        failures = self.archive.recent_failures(self.run_record.id, ids)
+        messages = build_messages(
+            self.problem.description,
+            self.problem.entry,
+            [Shot(p.source, p.score, p.metrics) for p in parents],
+            [Failure(f.error_kind, f.error, f.source) for f in failures],
+        )
+        return LLMRequest(
+            messages=tuple(messages),
+            parent_source=parents[-1].source,
+            other_sources=tuple(p.source for p in parents[:-1]),
+            entry=self.problem.entry,
+            seed=rng.getrandbits(32),
+        )
+
+    async def _consider_child(
+        self, parent: ProgramRecord, reply: str, selection: Selection, call: NewLLMCall
+    ) -> None:
+        lineage = {"parent_ids": selection.parent_ids, "island": selection.island}
+        try:
+            child = apply_reply(parent.source, reply, self.problem.entry)
+        except PatchError as exc:
+            self._store(
+                NewProgram(
+                    **lineage,
+                    source="",
+                    status="patch_error",
+                    error=str(exc),
+                    error_kind=f"patch:{exc.kind}",
+                ),
+                call,
+            )
+            return
+        digest = syntactic_hash(child)
+        earlier = await self._earlier_twin(digest)
+        if earlier is not None:
+            self.progress.duplicates += 1
+            self._store(
+                NewProgram(
+                    **lineage,
+                    source=child,
+                    status="duplicate",
+                    score=earlier.score,
+                    syntactic_hash=digest,
+                    duplicate_of=earlier.id,
+                ),
+                call,
+            )
+            return
+        pending = self._pending[digest] = asyncio.get_running_loop().create_future()
+        record = None
+        try:
+            evaluation = await self.evaluate(child)
+            record = self._store(_program(child, digest, evaluation, **lineage), call)
+        finally:
+            del self._pending[digest]
+            pending.set_result(record)
+
+    async def _earlier_twin(self, digest: str) -> ProgramRecord | None:
+        """The program with this syntactic hash, archived or still being evaluated."""
+        twin = self._pending.get(digest)
+        if twin is not None and (record := await asyncio.shield(twin)) is not None:
+            return record
+        return self.archive.find_by_syntactic_hash(self.run_record.id, digest)
+
+    async def evaluate(self, source: str) -> Evaluation:
+        async with self._eval_slots:
+            return await self.evaluator.evaluate(source)
+
+    def _store(self, program: NewProgram, call: NewLLMCall | None) -> ProgramRecord:
+        """Archive a program (with its LLM call) and let the strategy and counters see it."""
+        record = self.archive.add_program(self.run_record.id, program, call)
+        evaluated = record.status not in ("patch_error", "duplicate")
+        self._steps_without_eval = 0 if evaluated else self._steps_without_eval + 1
+        if self._steps_without_eval >= self.limits.max_steps_without_eval:
+            self._stop(f"no new program in the last {self._steps_without_eval} LLM replies")
+        if evaluated:
+            self.progress.evaluations += 1
+        if record.error_kind:
+            self.progress.errors[record.error_kind] += 1
+        if record.status == "ok" and record.score is not None:
+            self.strategy.add(scored_program(record))
+            self.progress.offer_best(record.id, record.score)
+        return record
+
+    def _count_call(self, completion: Completion) -> None:
+        self.progress.llm_calls += 1
+        self.progress.prompt_tokens += completion.prompt_tokens
+        self.progress.completion_tokens += completion.completion_tokens
+        self.progress.cost_usd += completion.cost_usd
+        if completion.ok:
+            self._llm_failures_in_a_row = 0
+            return
+        self.progress.errors[f"llm:{completion.error_kind}"] += 1
+        self._llm_failures_in_a_row += 1
+        if self._llm_failures_in_a_row >= self.limits.max_llm_failures_in_a_row:
+            self._stop(
+                f"the LLM failed {self._llm_failures_in_a_row} times in a row; "
+                f"last error: {completion.error}"
+            )
+
+    async def ensure_seed(self) -> None:
+        """Evaluate and store the template once per run; a resumed run keeps its seed."""
+        if self.strategy.size:
+            return
+        evaluation = await self.evaluate(self.problem.template)
+        seed = _program(
+            self.problem.template,
+            syntactic_hash(self.problem.template),
+            evaluation,
+            parent_ids=(),
+            island=None,
+        )
+        record = self._store(seed, None)
+        if not evaluation.ok:
+            raise ProblemError(
+                f"the seed program of {self.problem.name} fails "
+                f"({evaluation.status}): {evaluation.error}"
+            )
+        self.progress.seed_score = record.score
+
+
+def scored_program(record: ProgramRecord) -> ScoredProgram:
+    """The light view of a program that the strategy keeps in memory."""
+    assert record.score is not None and math.isfinite(record.score)
+    signature = tuple(record.scores[name] for name in sorted(record.scores))
+    return ScoredProgram(record.id, record.score, signature, len(record.source), record.island)
+
+
+def _program(source: str, digest: str, evaluation: Evaluation, **lineage: object) -> NewProgram:
+    return NewProgram(
+        **lineage,  # type: ignore[arg-type]
+        source=source,
+        status=evaluation.status,
+        score=evaluation.score,
+        scores=evaluation.scores,
+        metrics=evaluation.metrics,
+        error=evaluation.error,
+        error_kind=evaluation.error_kind,
+        syntactic_hash=digest,
+        eval_s=evaluation.eval_s,
+    )
+
+
+def _call_record(request: LLMRequest, completion: Completion) -> NewLLMCall:
+    return NewLLMCall(
+        model=completion.model,
+        messages=list(request.messages),
+        prompt_hash=prompt_hash(request.messages),
+        reply=completion.text,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        cost_usd=completion.cost_usd,
+        latency_s=completion.latency_s,
+        error=completion.error,
+        error_kind=completion.error_kind,
+    )

@@ -1,0 +1,113 @@
+"""Evaluate one candidate: untrusted harness in the sandbox, trusted scoring in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from problems.base import InvalidOutput, Problem
+from sandbox import Limits, Result, Sandbox
+
+__all__ = ["Evaluation", "Evaluator"]
+
+ERROR_TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of evaluating a candidate on one split.
+
+    Attributes:
+        status: "ok", "invalid" (output broke the problem's rules) or a sandbox status
+            ("error", "timeout", "memory", "crash", "output_limit", "bad_result").
+        score: the aggregate score to maximize (None unless status is "ok").
+        scores: per-instance scores, the program's signature.
+        metrics: aggregate metrics of the split.
+        error, error_kind: what went wrong ("" when ok); error_kind is e.g. "sandbox:timeout".
+        eval_s: wall time of the evaluation.
+    """
+
+    status: str
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    error_kind: str = ""
+    eval_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Evaluator:
+    """Runs candidates of one problem on a sandbox pool that holds the problem's instances."""
+
+    def __init__(self, problem: Problem, sandbox: Sandbox, *, timeout_s: float | None = None):
+        self.problem = problem
+        self.sandbox = sandbox
+        self.limits = Limits(timeout_s=timeout_s or problem.timeout_s, memory_mb=problem.memory_mb)
+        self._instances: dict[str, dict[str, Any]] = {}
+
+    def share(self, split: str) -> None:
+        """Send a split's instances to every sandbox worker once (they stay there)."""
+        if split not in self._instances:
+            instances = self.problem.instances(split)
+            self.sandbox.share(split, instances, prepare=self.problem.prepare_ref)
+            self._instances[split] = instances
+
+    async def evaluate(self, source: str, split: str = "train") -> Evaluation:
+        self.share(split)
+        started = time.perf_counter()
+        result = await self.sandbox.arun(
+            source,
+            self.problem.entry,
+            harness=self.problem.harness_ref,
+            shared=split,
+            limits=self.limits,
+        )
+        if result.ok:
+            evaluation = await asyncio.to_thread(self.score, split, result.value)
+        else:
+            evaluation = _sandbox_failure(result)
+        return _with_time(evaluation, time.perf_counter() - started)
+
+    def score(self, split: str, outputs: Any) -> Evaluation:
+        """Trusted check of the harness outputs of every instance of `split`."""
+        instances = self._instances[split]
+        if not isinstance(outputs, Mapping) or set(outputs) != set(instances):
+            return _invalid("harness returned outputs for the wrong set of instances")
+        per_instance: dict[str, dict[str, float]] = {}
+        for name, instance in instances.items():
+            try:
+                per_instance[name] = self.problem.score(instance, outputs[name])
+            except InvalidOutput as exc:
+                return _invalid(f"instance {name}: {exc}")
+            except Exception as exc:  # a sloppy check still must not crash the run
+                return _invalid(f"instance {name}: score() raised {type(exc).__name__}: {exc}")
+        metrics = self.problem.aggregate(per_instance)
+        score = metrics.get("score")
+        if score is None or not math.isfinite(score):
+            return _invalid(f"aggregate score is {score!r}, not a finite number")
+        scores = {name: float(m["score"]) for name, m in per_instance.items()}
+        return Evaluation("ok", float(score), scores, dict(metrics))
+
+
+def _invalid(message: str) -> Evaluation:
+    return Evaluation("invalid", error=message[:ERROR_TEXT_LIMIT], error_kind="invalid_output")
+
+
+def _sandbox_failure(result: Result) -> Evaluation:
+    error = result.error or f"candidate ended with status {result.status.value}"
+    if result.stderr.strip():
+        error += "\n--- stderr (tail) ---\n" + result.stderr[-500:]
+    status = result.status.value
+    return Evaluation(status, error=error[:ERROR_TEXT_LIMIT], error_kind=f"sandbox:{status}")
+
+
+def _with_time(evaluation: Evaluation, seconds: float) -> Evaluation:
+    return replace(evaluation, eval_s=seconds)

@@ -1,0 +1,68 @@
+"""Live counters of a run, shared by the engine (writer) and the display (reader)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["RunProgress"]
+
+
+@dataclass
+class RunProgress:
+    """What a person watching the run wants to know, kept up to date by the engine.
+
+    Counters cover the whole run, earlier sessions of a resumed run included.
+    """
+
+    run_id: int
+    run_name: str
+    problem: str
+    models: list[str]
+    evaluations: int = 0
+    duplicates: int = 0
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    best_score: float | None = None
+    best_program_id: int | None = None
+    seed_score: float | None = None
+    errors: Counter[str] = field(default_factory=Counter)
+    best_history: list[tuple[float, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    stop_reason: str = ""
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+    def offer_best(self, program_id: int, score: float) -> bool:
+        """Record a new program's score; True when it is the run's new best."""
+        if self.best_score is not None and score <= self.best_score:
+            return False
+        self.best_score, self.best_program_id = score, program_id
+        self.best_history.append((round(self.elapsed_s, 3), score))
+        return True
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_name": self.run_name,
+            "problem": self.problem,
+            "models": self.models,
+            "evaluations": self.evaluations,
+            "duplicates": self.duplicates,
+            "best_score": self.best_score,
+            "best_program_id": self.best_program_id,
+            "seed_score": self.seed_score,
+            "llm_calls": self.llm_calls,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "errors": dict(sorted(self.errors.items())),
+            "elapsed_s": round(self.elapsed_s, 3),
+            "stop_reason": self.stop_reason,
+        }

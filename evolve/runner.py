@@ -1,0 +1,225 @@
+"""Opens everything a run needs (archive, problem, models, sandbox, strategy) and runs it.
+
+`prepare_run` does all checks that can fail on bad input before any work starts, so a
+typo costs a one-line error, not a half-made run. `PreparedRun.execute` runs the loop and
+always leaves the run's status and state in the archive, whatever stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import problems
+from archive import Archive, RunRecord
+from evolve.budget import Budget, BudgetLimits
+from evolve.config import DEFAULT_DB, RunConfig, load_config_file, make_config
+from evolve.engine import Engine, EngineLimits, scored_program
+from evolve.evaluate import Evaluator
+from evolve.exceptions import ConfigError
+from evolve.llm import Gateway, LLMClient, check_credentials, make_client, parse_model_specs
+from evolve.progress import RunProgress
+from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
+from problems.base import Problem, ProblemError
+from sandbox import Sandbox
+
+__all__ = ["PreparedRun", "prepare_run"]
+
+BUILTIN_MUTATE = "builtin:mutate"
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to go: validated config, open archive, rebuilt strategy, live progress."""
+
+    config: RunConfig
+    run: RunRecord
+    problem: Problem
+    archive: Archive
+    clients: list[tuple[LLMClient, float]]
+    strategy: FunSearchStrategy
+    progress: RunProgress
+    notices: list[str] = field(default_factory=list)
+
+    def execute(self) -> RunProgress:
+        """Run the loop to a stop; the run's status is stored whatever happens.
+
+        Ctrl-C and SIGTERM raise KeyboardInterrupt here after the run is marked interrupted.
+        """
+        status = "failed"
+        try:
+            asyncio.run(self._run_loop())
+            status = "finished"
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            status = "interrupted"
+            self.progress.stop_reason = self.progress.stop_reason or "interrupted"
+            raise KeyboardInterrupt from None
+        finally:
+            self.archive.update_run(self.run.id, status=status, state=self._state())
+        return self.progress
+
+    async def _run_loop(self) -> None:
+        main_task = asyncio.current_task()
+        assert main_task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+        config = self.config
+        budget = Budget(
+            BudgetLimits(
+                config.max_llm_calls, config.max_tokens, config.budget_usd, config.time_limit
+            ),
+            spent_calls=self.progress.llm_calls,
+            spent_tokens=self.progress.prompt_tokens + self.progress.completion_tokens,
+            spent_usd=self.progress.cost_usd,
+        )
+        gateway = Gateway(self.clients, budget, random.Random(f"{config.seed}:models"))
+        limits = EngineLimits(
+            max_evals=config.max_evals, concurrency=config.concurrency, workers=config.workers
+        )
+        with Sandbox(
+            config.workers, preload=self.problem.preload, sys_path=self.problem.sys_path
+        ) as sandbox:
+            evaluator = Evaluator(self.problem, sandbox, timeout_s=config.eval_timeout)
+            engine = Engine(
+                run=self.run,
+                problem=self.problem,
+                archive=self.archive,
+                evaluator=evaluator,
+                gateway=gateway,
+                strategy=self.strategy,
+                limits=limits,
+                progress=self.progress,
+                first_step=self.progress.llm_calls,
+            )
+            await engine.run()
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            **self.run.state,
+            "last_session_end": time.time(),
+            "stop_reason": self.progress.stop_reason,
+        }
+
+
+def prepare_run(
+    overrides: dict[str, Any], *, config_file: Path | None = None, resume: str | None = None
+) -> PreparedRun:
+    """Validate the config, open or create the run, rebuild its strategy from the archive."""
+    file_values = load_config_file(config_file) if config_file else {}
+    db = overrides.get("db") or file_values.get("db")
+    archive = Archive(str(db)) if db else None
+    if resume:
+        archive = archive or Archive(DEFAULT_DB)
+        run = archive.get_run(resume)
+        config = _resumed_config(run, file_values, overrides)
+    else:
+        config = make_config(file_values, overrides).with_default_limits()
+        archive = archive or Archive(config.db)
+    problem = problems.load(config.problem)
+    clients, notices = _clients(config, archive)
+    if not resume:
+        run = archive.create_run(
+            config.run_name or _run_name(problem.name),
+            problem.name,
+            config.model_dump(mode="json"),
+            config.seed,
+        )
+        if config.run_name is None:
+            config = config.model_copy(update={"run_name": run.name})
+    strategy = FunSearchStrategy(
+        FunSearchConfig(
+            num_islands=config.islands,
+            functions_per_prompt=config.functions_per_prompt,
+            reset_period=config.reset_period,
+        ),
+        seed=config.seed,
+    )
+    progress = _restore(archive, run, strategy, [c.model for c, _ in clients])
+    return PreparedRun(config, run, problem, archive, clients, strategy, progress, notices)
+
+
+def _resumed_config(
+    run: RunRecord, file_values: dict[str, Any], overrides: dict[str, Any]
+) -> RunConfig:
+    stored = dict(run.config)
+    asked = overrides.get("problem") or file_values.get("problem")
+    if asked and asked not in (stored.get("problem"), run.problem):
+        raise ConfigError(f"run {run.name!r} is a {run.problem} run; it cannot resume as {asked!r}")
+    if overrides.get("seed") not in (None, stored.get("seed")):
+        raise ConfigError(f"run {run.name!r} has seed {stored.get('seed')}; a resumed run keeps it")
+    fixed = {"problem", "seed", "run_name"}
+    changes = {k: v for k, v in {**file_values, **overrides}.items() if k not in fixed}
+    return make_config(stored, changes)
+
+
+def _clients(
+    config: RunConfig, archive: Archive
+) -> tuple[list[tuple[LLMClient, float]], list[str]]:
+    specs = parse_model_specs(list(config.models))
+    notices = []
+    for model, _ in specs:
+        if model == BUILTIN_MUTATE:
+            notices.append(
+                "No LLM configured: using builtin:mutate, random program "
+                "transformations to try the engine offline (pass --model to use an LLM)."
+            )
+        elif not model.startswith("replay:"):
+            check_credentials(model, config.api_base)
+    clients = [
+        (
+            make_client(
+                model,
+                api_base=config.api_base,
+                timeout_s=config.llm_timeout,
+                max_retries=config.llm_retries,
+                replay_lookup=_replay_lookup(archive, model),
+            ),
+            weight,
+        )
+        for model, weight in specs
+    ]
+    return clients, notices
+
+
+def _replay_lookup(archive: Archive, model: str):  # type: ignore[no-untyped-def]
+    if not model.startswith("replay:"):
+        return None
+    source = archive.get_run(model.removeprefix("replay:"))
+    return lambda digest: archive.replies_for(source.id, digest)
+
+
+def _restore(
+    archive: Archive, run: RunRecord, strategy: FunSearchStrategy, models: list[str]
+) -> RunProgress:
+    """Rebuild the strategy and the counters from the archive (a new run has nothing)."""
+    summary = archive.summary(run.id)
+    progress = RunProgress(
+        run.id,
+        run.name,
+        run.problem,
+        models,
+        evaluations=summary.evaluations,
+        duplicates=summary.duplicates,
+        llm_calls=summary.llm_calls,
+        prompt_tokens=summary.prompt_tokens,
+        completion_tokens=summary.completion_tokens,
+        cost_usd=summary.cost_usd,
+    )
+    progress.errors.update(summary.errors)
+    for record in archive.iter_programs(run.id):
+        if record.is_seed and record.status != "ok":
+            raise ProblemError(f"run {run.name!r} has a failing seed program: {record.error}")
+        if record.status == "ok" and record.score is not None:
+            strategy.add(scored_program(record))
+            progress.offer_best(record.id, record.score)
+            if record.is_seed:
+                progress.seed_score = record.score
+    return progress
+
+
+def _run_name(problem: str) -> str:
+    return f"{problem}-{time.strftime('%Y%m%d-%H%M%S')}-{random.randrange(16**4):04x}"

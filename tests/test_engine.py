@@ -1,0 +1,189 @@
+"""The loop against fakes: limits, failures as data, duplicates, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+
+import pytest
+
+import problems
+from archive import Archive, RunRecord
+from evolve.budget import Budget, BudgetLimits
+from evolve.engine import Engine, EngineLimits, scored_program
+from evolve.evaluate import Evaluator
+from evolve.llm import Completion, Gateway, LLMRequest
+from evolve.progress import RunProgress
+from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
+from tests.fakes import FakeLLM, InProcessSandbox
+
+
+def fence(body: str) -> str:
+    return f"Here you go:\n```python\n{body}\n```\n"
+
+
+def make_engine(
+    archive: Archive,
+    run: RunRecord,
+    problem_path: str,
+    llm: FakeLLM,
+    *,
+    max_evals: int = 10,
+    max_calls: int | None = None,
+    concurrency: int = 3,
+    strategy: FunSearchStrategy | None = None,
+) -> Engine:
+    problem = problems.load(problem_path)
+    strategy = strategy or FunSearchStrategy(FunSearchConfig(num_islands=2), seed=0)
+    progress = RunProgress(run.id, run.name, problem.name, [llm.model])
+    budget = Budget(BudgetLimits(max_llm_calls=max_calls))
+    return Engine(
+        run=run,
+        problem=problem,
+        archive=archive,
+        evaluator=Evaluator(problem, InProcessSandbox()),  # type: ignore[arg-type]
+        gateway=Gateway([(llm, 1.0)], budget, random.Random(0)),
+        strategy=strategy,
+        limits=EngineLimits(max_evals=max_evals, concurrency=concurrency, workers=2),
+        progress=progress,
+    )
+
+
+@pytest.fixture
+def archive(db_url: str) -> Archive:
+    return Archive(db_url)
+
+
+def counter_replies() -> FakeLLM:
+    """A new program for every call; the fifth is the exact answer 3*x + 1."""
+    counter = itertools.count()
+
+    def reply(request: LLMRequest) -> str:
+        n = next(counter)
+        return fence(f"def f(x):\n    return 3 * x + {1 if n == 4 else n + 2}")
+
+    return FakeLLM(reply)
+
+
+def test_runs_to_exactly_max_evals_and_finds_better(
+    archive: Archive, tiny_problem_path: str
+) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(archive, run, tiny_problem_path, counter_replies(), max_evals=12)
+    progress = asyncio.run(engine.run())
+    assert progress.evaluations == 12  # the seed counts as one evaluation
+    assert progress.best_score == 0.0  # 3*x + 1 is exact
+    assert progress.best_score > progress.seed_score
+    assert "evaluation budget" in progress.stop_reason
+    assert archive.summary(run.id).evaluations == 12
+
+
+def test_failures_are_stored_as_data(archive: Archive, tiny_problem_path: str) -> None:
+    replies = iter(
+        [
+            "I cannot help with that.",  # no code
+            fence("def f(x):\n    return 1 / 0"),  # raises
+            fence("def f(x):\n    return 'seven'"),  # invalid output
+            fence("def f(x)\n    return x"),  # syntax error
+            fence("def f(x):\n    return 3 * x + 1"),
+        ]
+    )
+    llm = FakeLLM(lambda request: next(replies, fence("def f(x):\n    return x + 1")))
+    run = archive.create_run("r", "tiny", {}, 0)
+    progress = asyncio.run(
+        make_engine(archive, run, tiny_problem_path, llm, max_evals=5, concurrency=1).run()
+    )
+    kinds = set(progress.errors)
+    assert {"patch:no_code", "sandbox:error", "invalid_output"} <= kinds
+    assert any(k.startswith("patch:") and k != "patch:no_code" for k in kinds)
+    statuses = [p.status for p in archive.iter_programs(run.id)]
+    assert statuses.count("patch_error") == 2 and "error" in statuses and "invalid" in statuses
+    assert progress.best_score == 0.0
+
+
+def test_error_text_reaches_a_later_prompt(archive: Archive, tiny_problem_path: str) -> None:
+    llm = FakeLLM(lambda request: fence("def f(x):\n    raise ValueError('boom 42')"))
+    run = archive.create_run("r", "tiny", {}, 0)
+    asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=4, concurrency=1).run())
+    later_prompt = "\n".join(m["content"] for m in llm.requests[-1].messages)
+    assert "boom 42" in later_prompt
+
+
+def test_syntactic_duplicates_are_not_evaluated_again(
+    archive: Archive, tiny_problem_path: str
+) -> None:
+    # the same program, written three ways (comment, spacing, local name)
+    bodies = [
+        "def f(x):\n    return 2 * x",
+        "def f(x):  # twice\n    return 2*x",
+        "def f(y):\n    return 2 * y",
+    ]
+    replies = iter(bodies)
+    llm = FakeLLM(lambda request: fence(next(replies, "def f(x):\n    return 3 * x + 1")))
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
+    progress = asyncio.run(engine.run())
+    assert progress.duplicates == 2
+    assert engine.evaluator.sandbox.runs == 3  # seed, 2*x, 3*x+1
+    duplicates = [p for p in archive.iter_programs(run.id) if p.status == "duplicate"]
+    assert len(duplicates) == 2 and all(
+        d.duplicate_of == duplicates[0].duplicate_of for d in duplicates
+    )
+
+
+def test_llm_failures_are_recorded_and_a_dead_llm_stops_the_run(
+    archive: Archive, tiny_problem_path: str
+) -> None:
+    down = Completion(model="fake", text="", error="HTTP 500", error_kind="server_error")
+    llm = FakeLLM(lambda request: down)
+    run = archive.create_run("r", "tiny", {}, 0)
+    progress = asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=50).run())
+    assert "failed 20 times in a row" in progress.stop_reason
+    assert progress.errors["llm:server_error"] >= 20
+    assert archive.summary(run.id).llm_calls == progress.llm_calls
+
+
+def test_call_budget_is_never_overshot(archive: Archive, tiny_problem_path: str) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(
+        archive,
+        run,
+        tiny_problem_path,
+        counter_replies(),
+        max_evals=100,
+        max_calls=7,
+        concurrency=5,
+    )
+    progress = asyncio.run(engine.run())
+    assert progress.llm_calls == 7 and archive.summary(run.id).llm_calls == 7
+    assert "budget" in progress.stop_reason
+
+
+def test_rebuilt_strategy_resumes_without_a_second_seed(
+    archive: Archive, tiny_problem_path: str
+) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    asyncio.run(make_engine(archive, run, tiny_problem_path, counter_replies(), max_evals=6).run())
+    strategy = FunSearchStrategy(FunSearchConfig(num_islands=2), seed=0)
+    for record in archive.iter_programs(run.id):
+        if record.status == "ok":
+            strategy.add(scored_program(record))
+    engine = make_engine(
+        archive, run, tiny_problem_path, counter_replies(), max_evals=10, strategy=strategy
+    )
+    engine.progress.evaluations = archive.summary(run.id).evaluations
+    asyncio.run(engine.run())
+    programs = list(archive.iter_programs(run.id))
+    assert sum(p.is_seed for p in programs) == 1
+    assert archive.summary(run.id).evaluations == 10
+    ids = {p.id for p in programs}
+    assert all(set(p.parent_ids) <= ids for p in programs)
+
+
+def test_requests_carry_parents_best_last(archive: Archive, tiny_problem_path: str) -> None:
+    llm = counter_replies()
+    run = archive.create_run("r", "tiny", {}, 0)
+    asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=8).run())
+    request: LLMRequest = llm.requests[-1]
+    assert "def f" in request.parent_source and request.entry == "f"
