@@ -27,10 +27,7 @@ def syntactic_hash(source: str) -> str:
 
 
 def prompt_hash(messages: Sequence[Mapping[str, str]]) -> str:
-    """sha256 (hex) of the messages as canonical JSON (sorted keys, no spaces): the replay key.
-
-    Same definition as `evolve.llm.prompt_hash`, so either may key a recorded reply.
-    """
+    """sha256 (hex) of the messages as canonical JSON (sorted keys, no spaces): the replay key."""
     canonical = json.dumps([dict(m) for m in messages], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

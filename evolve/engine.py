@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from asyncio import FIRST_EXCEPTION
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archive import Archive, NewLLMCall, NewProgram, ProgramRecord, RunRecord, syntactic_hash
 from evolve.evaluate import Evaluation, Evaluator
@@ -80,10 +81,19 @@ class Engine:
         await self.ensure_seed()
         workers = [asyncio.create_task(self._worker()) for _ in range(self.limits.concurrency)]
         try:
-            await asyncio.gather(*workers)
+            done, late = await asyncio.wait(
+                workers, timeout=self.gateway.budget.time_left_s, return_when=FIRST_EXCEPTION
+            )
+            if late and not any(task.exception() for task in done):
+                # The time limit: LLM calls and evaluations in flight are abandoned.
+                self._stop(self.gateway.budget.exhausted() or "time limit reached")
         finally:
             for task in workers:
                 task.cancel()
+            outcomes = await asyncio.gather(*workers, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
         return self.progress
 
     async def _worker(self) -> None:
@@ -167,42 +177,28 @@ class Engine:
     async def _consider_child(
         self, parent: ProgramRecord, reply: str, selection: Selection, call: NewLLMCall
     ) -> None:
-        lineage = {"parent_ids": selection.parent_ids, "island": selection.island}
+        base = NewProgram(source="", parent_ids=selection.parent_ids, island=selection.island)
         try:
             child = apply_reply(parent.source, reply, self.problem.entry)
         except PatchError as exc:
-            self._store(
-                NewProgram(
-                    **lineage,
-                    source="",
-                    status="patch_error",
-                    error=str(exc),
-                    error_kind=f"patch:{exc.kind}",
-                ),
-                call,
+            failed = replace(
+                base, status="patch_error", error=str(exc), error_kind=f"patch:{exc.kind}"
             )
+            self._store(failed, call)
             return
         digest = syntactic_hash(child)
+        base = replace(base, source=child, syntactic_hash=digest)
         earlier = await self._earlier_twin(digest)
         if earlier is not None:
             self.progress.duplicates += 1
-            self._store(
-                NewProgram(
-                    **lineage,
-                    source=child,
-                    status="duplicate",
-                    score=earlier.score,
-                    syntactic_hash=digest,
-                    duplicate_of=earlier.id,
-                ),
-                call,
-            )
+            twin = replace(base, status="duplicate", score=earlier.score, duplicate_of=earlier.id)
+            self._store(twin, call)
             return
         pending = self._pending[digest] = asyncio.get_running_loop().create_future()
         record = None
         try:
             evaluation = await self.evaluate(child)
-            record = self._store(_program(child, digest, evaluation, **lineage), call)
+            record = self._store(_with_result(base, evaluation), call)
         finally:
             del self._pending[digest]
             pending.set_result(record)
@@ -255,12 +251,9 @@ class Engine:
         if self.strategy.size:
             return
         evaluation = await self.evaluate(self.problem.template)
-        seed = _program(
-            self.problem.template,
-            syntactic_hash(self.problem.template),
-            evaluation,
-            parent_ids=(),
-            island=None,
+        template = self.problem.template
+        seed = _with_result(
+            NewProgram(template, syntactic_hash=syntactic_hash(template)), evaluation
         )
         record = self._store(seed, None)
         if not evaluation.ok:
@@ -278,17 +271,15 @@ def scored_program(record: ProgramRecord) -> ScoredProgram:
     return ScoredProgram(record.id, record.score, signature, len(record.source), record.island)
 
 
-def _program(source: str, digest: str, evaluation: Evaluation, **lineage: object) -> NewProgram:
-    return NewProgram(
-        **lineage,  # type: ignore[arg-type]
-        source=source,
+def _with_result(program: NewProgram, evaluation: Evaluation) -> NewProgram:
+    return replace(
+        program,
         status=evaluation.status,
         score=evaluation.score,
         scores=evaluation.scores,
         metrics=evaluation.metrics,
         error=evaluation.error,
         error_kind=evaluation.error_kind,
-        syntactic_hash=digest,
         eval_s=evaluation.eval_s,
     )
 

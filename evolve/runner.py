@@ -22,8 +22,9 @@ from evolve.config import DEFAULT_DB, RunConfig, load_config_file, make_config
 from evolve.engine import Engine, EngineLimits, scored_program
 from evolve.evaluate import Evaluator
 from evolve.exceptions import ConfigError
-from evolve.llm import Gateway, LLMClient, check_credentials, make_client, parse_model_specs
+from evolve.llm import Gateway, LLMClient, make_client, parse_model_specs
 from evolve.progress import RunProgress
+from evolve.providers import check_credentials
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
 from problems.base import Problem, ProblemError
 from sandbox import Sandbox

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import time
 
 import pytest
 
@@ -187,3 +188,16 @@ def test_requests_carry_parents_best_last(archive: Archive, tiny_problem_path: s
     asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=8).run())
     request: LLMRequest = llm.requests[-1]
     assert "def f" in request.parent_source and request.entry == "f"
+
+
+def test_time_limit_abandons_slow_calls(archive: Archive, tiny_problem_path: str) -> None:
+    problem_llm = counter_replies()
+    problem_llm.latency_s = 30.0  # far beyond the time limit
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(archive, run, tiny_problem_path, problem_llm, max_evals=100)
+    engine.gateway.budget.limits = BudgetLimits(time_limit_s=0.5)
+    started = time.monotonic()
+    progress = asyncio.run(engine.run())
+    assert time.monotonic() - started < 5
+    assert "time limit" in progress.stop_reason
+    assert progress.evaluations == 1  # only the seed

@@ -37,8 +37,8 @@ SCRIPT = [
 def script_handler():  # type: ignore[no-untyped-def]
     replies = iter(SCRIPT)
     constants = itertools.count(2)
-    return lambda body: next(replies, None) or fenced(
-        f"def f(x):\n    return 3 * x + {next(constants)}"
+    return lambda body: (
+        next(replies, None) or fenced(f"def f(x):\n    return 3 * x + {next(constants)}")
     )
 
 
@@ -48,9 +48,22 @@ def test_run_survives_a_misbehaving_llm(tmp_path: Path, tiny_problem_path: str) 
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     with FakeOpenAI(script_handler()) as server:
         summary = evolve_json(
-            "run", tiny_problem_path, "--model", "openai/fake-model", "--api-base",
-            server.base_url, "--db", db, "--config", str(config), "--max-evals", "12",
-            "--run-name", "chaos", env={"OPENAI_API_KEY": "sk-test"}, timeout=180,
+            "run",
+            tiny_problem_path,
+            "--model",
+            "openai/fake-model",
+            "--api-base",
+            server.base_url,
+            "--db",
+            db,
+            "--config",
+            str(config),
+            "--max-evals",
+            "12",
+            "--run-name",
+            "chaos",
+            env={"OPENAI_API_KEY": "sk-test"},
+            timeout=180,
         )
     errors = summary["errors"]
     for kind in ("patch:no_code", "sandbox:error", "sandbox:timeout", "llm:server_error"):

@@ -22,9 +22,23 @@ def count_evaluations(db: str) -> int:
 def test_kill_9_then_resume(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "evolve", "run", tiny_problem_path, "--db", db, "--run-name",
-         "victim", "--max-evals", "100000", "--json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "evolve",
+            "run",
+            tiny_problem_path,
+            "--db",
+            db,
+            "--run-name",
+            "victim",
+            "--max-evals",
+            "100000",
+            "--json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while count_evaluations(db) < 20 and time.monotonic() < deadline:
@@ -34,8 +48,9 @@ def test_kill_9_then_resume(tmp_path: Path, tiny_problem_path: str) -> None:
     killed_at = count_evaluations(db)
     assert killed_at >= 20
 
-    summary = evolve_json("run", "--resume", "victim", "--db", db, "--max-evals",
-                          str(killed_at + 15))
+    summary = evolve_json(
+        "run", "--resume", "victim", "--db", db, "--max-evals", str(killed_at + 15)
+    )
     with Archive(db) as archive:
         run = archive.get_run("victim")
         programs = list(archive.iter_programs(run.id))
