@@ -34,6 +34,7 @@ __all__ = [
     "EVOLVE_BLOCK_END",
     "EVOLVE_BLOCK_START",
     "SPLITS",
+    "Baseline",
     "InvalidOutput",
     "Problem",
     "ProblemError",
@@ -72,6 +73,23 @@ def function_ref(fn: Callable[..., Any]) -> str:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A known program and the numbers a paper published for it, per dataset.
+
+    Attributes:
+        name: e.g. "best fit".
+        source: the full program (the template with the baseline's entry function).
+        published: {dataset: {metric: value}} as printed in the paper.
+        reference: where the numbers come from, e.g. "FunSearch, Nature 2023, Table 1".
+    """
+
+    name: str
+    source: str
+    published: Mapping[str, Mapping[str, float]]
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Problem:
     """A problem the engine can evolve programs for (see the module docstring).
 
@@ -89,6 +107,11 @@ class Problem:
         memory_mb: memory limit for one candidate.
         preload: modules the sandbox workers import before forking (e.g. "numpy").
         sys_path: folders the workers add to sys.path to import `run` (user problems).
+        datasets: named data sets beyond the built-in splits, {name or pattern: what it is},
+            e.g. {"weibull-5k": "...", "orlib:FILE": "..."}; listed by `evolve problems`.
+        load_dataset: dataset name -> {instance_name: instance}; raises ProblemError for an
+            unknown name or a bad file (naming the file and line).
+        baselines: published reference programs, for `benchmarks/problems.py`.
     """
 
     name: str
@@ -104,6 +127,15 @@ class Problem:
     memory_mb: int = 1024
     preload: tuple[str, ...] = ("numpy",)
     sys_path: tuple[str, ...] = field(default=())
+    datasets: Mapping[str, str] = field(default_factory=dict)
+    load_dataset: Callable[[str], dict[str, Any]] | None = None
+    baselines: tuple[Baseline, ...] = ()
+
+    def instances_of(self, dataset: str) -> dict[str, Any]:
+        """The instances of a named dataset (see `datasets`)."""
+        if self.load_dataset is None:
+            raise ProblemError(f"problem {self.name} has no datasets beyond its splits {SPLITS}")
+        return self.load_dataset(dataset)
 
     @property
     def harness_ref(self) -> str:
