@@ -1,0 +1,70 @@
+"""The constructive TSP harness, run INSIDE the sandbox (AEL / EoH / ReEvo protocol).
+
+Start at node 0; while nodes are unvisited, call
+`select_next_node(current_node, destination_node, unvisited_nodes, distance_matrix)` and
+move to the node it returns; the tour closes back at node 0. `destination_node` is 0,
+`unvisited_nodes` a numpy int array of the unvisited nodes in increasing order and
+`distance_matrix` the read-only (n, n) float64 distances. The result is plain data: the
+tour as a list of ints, which `score` re-checks and re-measures in the trusted parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from problems.tsp_common import check_instance, distance_matrix
+
+__all__ = ["prepare", "run"]
+
+SelectNextNode = Callable[[int, int, np.ndarray, np.ndarray], Any]
+
+
+def prepare(instance: dict[str, Any]) -> dict[str, Any]:
+    """Checks an instance and builds its read-only distance matrix, once per worker."""
+    coords, metric = check_instance(instance)
+    distances = distance_matrix(coords, metric)
+    distances.setflags(write=False)
+    return {"coords": coords, "metric": metric, "distances": distances}
+
+
+def run(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
+    """Builds a tour from node 0 with `select_next_node`; returns it as a list of ints."""
+    if "distances" not in instance:
+        instance = prepare(instance)
+    distances: np.ndarray = instance["distances"]
+    n = len(distances)
+    unvisited = np.ones(n, dtype=bool)
+    unvisited[0] = False
+    tour, current = [0], 0
+    for _ in range(n - 1):
+        candidates = np.flatnonzero(unvisited)
+        current = _checked_node(select_next_node(current, 0, candidates, distances), unvisited)
+        unvisited[current] = False
+        tour.append(current)
+    return tour
+
+
+def _checked_node(node: Any, unvisited: np.ndarray) -> int:
+    """The chosen node as an int, if it is an unvisited node; ValueError otherwise."""
+    if isinstance(node, np.ndarray) and node.size == 1:
+        node = node.reshape(()).item()
+    if isinstance(node, bool | np.bool_) or not isinstance(node, int | np.integer):
+        raise ValueError(
+            f"select_next_node must return a node index (an int), got "
+            f"{type(node).__name__} {node!r}"
+        )
+    node = int(node)
+    if not 0 <= node < len(unvisited):
+        raise ValueError(
+            f"select_next_node returned node {node}, which does not exist "
+            f"(nodes are 0..{len(unvisited) - 1})"
+        )
+    if not unvisited[node]:
+        raise ValueError(
+            f"select_next_node returned node {node}, which was already visited; "
+            f"choose one of unvisited_nodes"
+        )
+    return node
