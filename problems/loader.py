@@ -16,16 +16,24 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import functools
 import importlib
 import importlib.util
 import os
 import sys
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from problems.base import EVOLVE_BLOCK_END, EVOLVE_BLOCK_START, Problem, ProblemError
+from problems.base import (
+    EVOLVE_BLOCK_END,
+    EVOLVE_BLOCK_START,
+    Problem,
+    ProblemError,
+    mean_metrics,
+)
 
 __all__ = ["available", "check_template", "load", "read_template"]
 
@@ -145,7 +153,7 @@ def _load_folder(folder: Path) -> Problem:
     except ProblemError:
         _drop_modules(folder.name)  # only if they are ours: never a clashing module
         raise
-    return _checked(problem, folder, sys_path=(str(folder.parent),))
+    return _guarded(_checked(problem, folder, sys_path=(str(folder.parent),)), folder)
 
 
 def _import_package(folder: Path) -> types.ModuleType:
@@ -240,6 +248,34 @@ def _location(error: BaseException, folder: Path) -> str:
         if Path(frame.filename).resolve().is_relative_to(folder.resolve())
     ]
     return f"{inside[-1].filename}:{inside[-1].lineno}" if inside else str(folder)
+
+
+def _guarded(problem: Problem, folder: Path) -> Problem:
+    """The problem with `instances`, `load_dataset` and `aggregate` turning an error in
+    the folder's code into a one-line ProblemError naming the file and line."""
+    changes: dict[str, Any] = {}
+    for attr in ("instances", "load_dataset", "aggregate"):
+        fn = getattr(problem, attr)
+        if fn is not None and fn is not mean_metrics:
+            changes[attr] = _reporting(fn, folder, f"problem.{attr}")
+    return dataclasses.replace(problem, **changes)
+
+
+def _reporting(fn: Callable[..., Any], folder: Path, what: str) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except ProblemError:
+            raise
+        except Exception as error:  # a bug in the user's code: say where
+            arguments = ", ".join(repr(a)[:40] for a in args)
+            raise ProblemError(
+                f"{_location(error, folder)}: {what}({arguments}) raised "
+                f"{type(error).__name__}: {' '.join(str(error).split())}"
+            ) from error
+
+    return call
 
 
 def _checked(problem: Problem, folder: Path, sys_path: tuple[str, ...]) -> Problem:

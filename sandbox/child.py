@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from sandbox.encode import BadResult, to_json_bytes
 from sandbox.isolate import RESULT_FD, apply_isolation
+from sandbox.layers import ChildLayers
 from sandbox.protocol import write_all
 from sandbox.result import Job
 
@@ -34,17 +35,18 @@ _MAX_ERROR_CHARS = 4000
 
 def run_child(
     job: Job,
-    harness: Callable[..., Any] | None,
-    instances: Mapping[str, Any] | None,
+    context: tuple[Callable[..., Any] | None, Mapping[str, Any] | None, ChildLayers],
     fds: tuple[int, int, int],
     scratch: str,
 ) -> NoReturn:
-    """Entry point right after fork(); `fds` are the stdout, stderr and result pipes.
+    """Entry point right after fork(); `context` is (harness, instances, layers) and
+    `fds` are the stdout, stderr and result pipes.
     Whatever happens (even an exception escaping), it ends in os._exit: no report and a
     nonzero exit code is a CRASH for the supervisor."""
     code = 70
     try:
-        apply_isolation(job.limits, scratch, *fds)
+        harness, instances, layers = context
+        apply_isolation(job.limits, scratch, fds, layers)
         report = evaluate(job, harness, instances)
         _flush_stdio()
         write_all(RESULT_FD, report)

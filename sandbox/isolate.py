@@ -1,8 +1,7 @@
-"""Isolation layers applied in the forked child before any candidate code runs.
-
-Today: own session, stdio and a private result fd only, own scratch directory, rlimits.
-Later layers (user/net/mount namespaces, Landlock, seccomp) belong in `apply_isolation`,
-each as one function that degrades gracefully where the kernel or user lacks it.
+"""Isolation layers applied in the forked child before any candidate code runs: own
+session, stdio and a private result fd only, own scratch directory, Landlock, rlimits,
+seccomp. The zygote's own layers (namespaces, no capabilities) are in layers.py; a layer
+the kernel lacks is absent from `layers` and the others still apply.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ import math
 import os
 import resource
 
+from sandbox.layers import ChildLayers
 from sandbox.result import Limits
 
 __all__ = ["RESULT_FD", "apply_isolation"]
@@ -21,14 +21,18 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def apply_isolation(
-    limits: Limits, scratch: str, stdout_fd: int, stderr_fd: int, result_fd: int
+    limits: Limits, scratch: str, fds: tuple[int, int, int], layers: ChildLayers
 ) -> None:
-    """Confine the calling (freshly forked) process. Order matters: file descriptors are
-    rearranged before RLIMIT_NOFILE, and RLIMIT_AS is set last, from the final size."""
+    """Confine the calling (freshly forked) process; `fds` are its stdout, stderr and
+    result pipes. Order matters: file descriptors are rearranged before RLIMIT_NOFILE,
+    RLIMIT_AS is set from the final size, and seccomp (which forbids setrlimit) is last."""
     os.setsid()  # own process group: the supervisor kills the whole group with killpg
-    _plumb_fds(stdout_fd, stderr_fd, result_fd)
+    _plumb_fds(*fds)
     os.chdir(scratch)
+    os.environ["TMPDIR"] = scratch  # tempfile works: the rest of /tmp is not writable
+    layers.restrict_files(scratch)
     _set_rlimits(limits)
+    layers.restrict_syscalls()
 
 
 def _plumb_fds(stdout_fd: int, stderr_fd: int, result_fd: int) -> None:

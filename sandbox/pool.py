@@ -37,6 +37,8 @@ class Sandbox:
     imports `preload` (and any harness, on first use) once, then forks a fresh, confined
     child per run, so one candidate never sees another's changes. A worker the candidate
     kills is restarted transparently. Thread-safe; use as a context manager or `close()`.
+    `without_layers` ("namespaces", "landlock", "seccomp") weakens isolation to test the fallbacks:
+    never use it for real candidates.
     """
 
     def __init__(
@@ -46,13 +48,14 @@ class Sandbox:
         limits: Limits = _DEFAULT_LIMITS,
         preload: Sequence[str] = ("numpy",),
         sys_path: Sequence[str] = (),
+        without_layers: Sequence[str] = (),
     ) -> None:
         count = workers if workers is not None else os.cpu_count() or 1
         if count < 1:
             raise SandboxError(f"workers must be at least 1, not {count}")
         self.limits = limits
         paths = [os.path.abspath(p) for p in sys_path]
-        self._workers = [Worker(list(preload), paths) for _ in range(count)]
+        self._workers = [Worker(list(preload), paths, list(without_layers)) for _ in range(count)]
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._shared: dict[str, _Shared] = {}
         self._versions = itertools.count(1)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable
-from typing import Any
 
 __all__ = ["remove_tree"]
 
 
 def remove_tree(path: str) -> None:
-    """rmtree that also removes what the candidate made unwritable (chmod 0); an empty
-    directory (the usual case) costs one rmdir."""
+    """rmtree that also removes what the candidate made unreadable or unwritable (chmod 0:
+    the zygote holds no capability, so even root must give itself access first); an empty
+    directory (the usual case) costs one rmdir. Never raises."""
     try:
         os.rmdir(path)
         return
@@ -21,14 +20,18 @@ def remove_tree(path: str) -> None:
         return
     except OSError:
         pass
+    _unlock_directories(path)
+    shutil.rmtree(path, ignore_errors=True)
 
-    def unlock(func: Callable[..., Any], target: str, _: Any) -> None:
-        os.chmod(os.path.dirname(target), stat.S_IRWXU)
-        if os.path.isdir(target) and not os.path.islink(target):
-            os.chmod(target, stat.S_IRWXU)
-        func(target)
 
-    try:
-        shutil.rmtree(path, onerror=unlock)
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+def _unlock_directories(path: str) -> None:
+    """chmod u+rwx every directory beneath `path`, top-down, without following links."""
+    pending = [path]
+    while pending:
+        directory = pending.pop()
+        try:
+            os.chmod(directory, stat.S_IRWXU, follow_symlinks=False)
+            with os.scandir(directory) as entries:
+                pending += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue

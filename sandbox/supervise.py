@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.child import run_child
+from sandbox.layers import ChildLayers
 from sandbox.result import Job
 from sandbox.scratch import remove_tree
 from sandbox.verdict import Exit, classify, exit_details, report_complete
@@ -56,8 +57,9 @@ class Capture:
 class Supervisor:
     """Runs jobs one at a time in forked children, each in a fresh scratch directory."""
 
-    def __init__(self, scratch_root: str) -> None:
+    def __init__(self, scratch_root: str, layers: ChildLayers) -> None:
         self._root = scratch_root
+        self._layers = layers
         self._jobs = itertools.count()
         self._leftovers: list[tuple[int | None, str]] = []  # (unreaped child, its scratch)
 
@@ -77,7 +79,9 @@ class Supervisor:
             os.makedirs(scratch, 0o700)
         unreaped: list[int] = []
         try:
-            return _fork_and_watch(job, harness, instances, scratch, on_start, unreaped)
+            return _fork_and_watch(
+                job, (harness, instances, self._layers), scratch, on_start, unreaped
+            )
         finally:
             self._leftovers.append((unreaped[0] if unreaped else None, scratch))
 
@@ -94,8 +98,7 @@ class Supervisor:
 
 def _fork_and_watch(
     job: Job,
-    harness: Harness,
-    instances: Instances,
+    context: tuple[Harness, Instances, ChildLayers],
     scratch: str,
     on_start: Callable[[int], None],
     unreaped: list[int],
@@ -106,7 +109,7 @@ def _fork_and_watch(
     if pid == 0:
         for read_end, _ in pipes:
             os.close(read_end)
-        run_child(job, harness, instances, (pipes[0][1], pipes[1][1], pipes[2][1]), scratch)
+        run_child(job, context, (pipes[0][1], pipes[1][1], pipes[2][1]), scratch)
     for _, write_end in pipes:
         os.close(write_end)
     limits = job.limits

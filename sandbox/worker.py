@@ -61,13 +61,21 @@ def safety_deadline(timeout_s: float) -> float:
 class Worker:
     """One zygote. Not thread-safe: the pool hands it to one caller at a time."""
 
-    def __init__(self, preload: list[str], sys_path: list[str]) -> None:
-        self._init = {"op": "init", "preload": preload, "sys_path": sys_path}
+    def __init__(
+        self, preload: list[str], sys_path: list[str], without_layers: list[str] | None = None
+    ) -> None:
+        self._init = {
+            "op": "init",
+            "preload": preload,
+            "sys_path": sys_path,
+            "without": without_layers or [],
+        }
         self._proc: subprocess.Popen[bytes] | None = None
         self._ready = False
         self._child_pid: int | None = None
         self._scratch_root: str | None = None  # the zygote makes one scratch dir per job in it
         self._closed = False
+        self.missing_layers: dict[str, str] = {}  # layer name -> why the zygote lacks it
         self.synced: dict[str, int] = {}  # shared key -> version this zygote holds
 
     def start(self) -> None:
@@ -110,6 +118,7 @@ class Worker:
         if "fail" in meta:
             self.kill()
             raise SandboxError(meta["fail"])
+        self.missing_layers = dict(meta.get("missing", {}))
         self._ready = True
 
     def request(self, meta: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from sandbox import protocol
 from sandbox.child import format_error
+from sandbox.layers import ChildLayers, confine_zygote
 from sandbox.result import Job
 from sandbox.supervise import Supervisor
 
@@ -42,11 +43,11 @@ class ZygoteError(Exception):
 class Zygote:
     """State of one zygote: imported harness functions and shared instances."""
 
-    def __init__(self, channel_out: int, scratch_root: str) -> None:
+    def __init__(self, channel_out: int, scratch_root: str, layers: ChildLayers) -> None:
         self._out = channel_out
         self._functions: dict[str, Callable[..., Any]] = {}
         self._shared: dict[str, dict[str, Any]] = {}
-        self._supervisor = Supervisor(scratch_root)  # the controller owns scratch_root
+        self._supervisor = Supervisor(scratch_root, layers)  # the controller owns scratch_root
 
     def init(self, preload: list[str], sys_path: list[str]) -> None:
         sys.path[:0] = sys_path
@@ -138,13 +139,14 @@ def _take_channel() -> tuple[int, int]:
 def main() -> None:
     channel_in, channel_out = _take_channel()
     meta, _ = protocol.recv(channel_in)
-    zygote = Zygote(channel_out, meta["scratch_root"])
+    layers, missing = confine_zygote(meta["scratch_root"], meta.get("without", ()))
+    zygote = Zygote(channel_out, meta["scratch_root"], layers)
     try:
         zygote.init(meta["preload"], meta["sys_path"])
     except ZygoteError as exc:
         protocol.send(channel_out, {"fail": str(exc)})
         return
-    protocol.send(channel_out, {"ready": os.getpid()})
+    protocol.send(channel_out, {"ready": os.getpid(), "missing": missing})
     _serve_forever(zygote, channel_in, channel_out)
 
 

@@ -26,6 +26,14 @@ def sandbox():
         yield box
 
 
+@pytest.fixture(scope="module")
+def forking():
+    """Without seccomp (fork allowed) and Landlock (signals allowed): the fallbacks that
+    still hold, the group kill and the zygote's own survival, are tested on their own."""
+    with Sandbox(1, limits=FAST, without_layers=("seccomp", "landlock")) as box:
+        yield box
+
+
 def alive(pid: int) -> bool:
     """True while `pid` exists and is not a zombie."""
     try:
@@ -135,7 +143,7 @@ def test_huge_allocation_is_memory(sandbox: Sandbox, code: str) -> None:
     assert result.status is Status.MEMORY, result.error
 
 
-def test_no_process_survives_timeout_or_return(sandbox: Sandbox) -> None:
+def test_no_process_survives_timeout_or_return(forking: Sandbox) -> None:
     code = src("""
         import os, time
         def f(wait):
@@ -150,16 +158,16 @@ def test_no_process_survives_timeout_or_return(sandbox: Sandbox) -> None:
             time.sleep(wait)
             return pids
     """)
-    timed_out = sandbox.run(code, "f", [60], limits=Limits(timeout_s=0.5))
+    timed_out = forking.run(code, "f", [60], limits=Limits(timeout_s=0.5))
     assert timed_out.status is Status.TIMEOUT
-    returned = sandbox.run(code, "f", [0])
+    returned = forking.run(code, "f", [0])
     assert returned.ok
     pids = [int(p) for p in timed_out.stdout.split()] + returned.value
     assert len(pids) == 6
     assert all(wait_gone(pid) for pid in pids)
 
 
-def test_grandchild_that_left_the_group_is_killed_too(sandbox: Sandbox) -> None:
+def test_grandchild_that_left_the_group_is_killed_too(forking: Sandbox) -> None:
     code = src("""
         import os, time
         def f():
@@ -170,12 +178,12 @@ def test_grandchild_that_left_the_group_is_killed_too(sandbox: Sandbox) -> None:
                 os._exit(0)
             return pid
     """)
-    result = sandbox.run(code, "f")
+    result = forking.run(code, "f")
     assert result.ok
     assert wait_gone(result.value)
 
 
-def test_fork_storm_ends_with_the_deadline(sandbox: Sandbox) -> None:
+def test_fork_storm_ends_with_the_deadline(forking: Sandbox) -> None:
     code = src("""
         import os, time
         def f():
@@ -186,7 +194,7 @@ def test_fork_storm_ends_with_the_deadline(sandbox: Sandbox) -> None:
                     os._exit(0)
             time.sleep(60)
     """)
-    result = sandbox.run(code, "f", limits=Limits(timeout_s=1.0, output_bytes=1 << 20))
+    result = forking.run(code, "f", limits=Limits(timeout_s=1.0, output_bytes=1 << 20))
     assert result.status is Status.TIMEOUT
     pids = [int(p) for p in result.stdout.split()]
     assert pids and all(wait_gone(pid) for pid in pids)
@@ -256,7 +264,8 @@ def test_killing_the_worker_is_crash_and_the_worker_restarts(tmp_path: Path) -> 
             time.sleep(60)
     """)
     pid_file = tmp_path / "killer.pid"
-    with Sandbox(1, limits=FAST, preload=(), sys_path=[str(tmp_path)]) as box:
+    weak = ("seccomp", "landlock", "namespaces")
+    with Sandbox(1, limits=FAST, preload=(), sys_path=[str(tmp_path)], without_layers=weak) as box:
         box.share("s", {"a": {"x": 1}})
         result = box.run(killer, "f", [str(pid_file)])
         assert result.status is Status.CRASH and "worker died" in result.error
@@ -266,7 +275,8 @@ def test_killing_the_worker_is_crash_and_the_worker_restarts(tmp_path: Path) -> 
 
 
 def test_a_stopped_worker_is_timeout_and_restarted() -> None:
-    with Sandbox(1, limits=Limits(timeout_s=0.2), preload=()) as box:
+    weak = ("seccomp", "landlock", "namespaces")
+    with Sandbox(1, limits=Limits(timeout_s=0.2), preload=(), without_layers=weak) as box:
         stopper = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGSTOP)\n"
         result = box.run(stopper, "f")
         assert result.status is Status.TIMEOUT and "did not answer" in result.error

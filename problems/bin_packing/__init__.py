@@ -10,16 +10,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from problems.base import SPLITS, Problem, ProblemError
-from problems.bin_packing.datasets import load_json, load_orlib, weibull
+from problems.base import SPLITS, Baseline, Problem, ProblemError
+from problems.bin_packing.datasets import (
+    DATASETS,
+    DatasetError,
+    load_dataset,
+    load_json,
+    load_orlib,
+    weibull,
+)
 from problems.bin_packing.harness import prepare, run
 from problems.bin_packing.scoring import aggregate, l1_bound, score
 
 __all__ = [
+    "BASELINES",
+    "DATASETS",
+    "ORLIB_DATA",
     "SPLIT_SIZES",
+    "DatasetError",
     "aggregate",
     "instances",
     "l1_bound",
+    "load_dataset",
     "load_json",
     "load_orlib",
     "prepare",
@@ -58,6 +70,46 @@ best fit (the bin left with the least room wins).
 """
 
 
+TEMPLATE = (Path(__file__).parent / "template.py").read_text()
+BEST_FIT = TEMPLATE  # the seed program is best fit
+FIRST_FIT = TEMPLATE.replace("    return -(bins - item)\n", "    return -np.arange(len(bins))\n")
+if FIRST_FIT == TEMPLATE:
+    raise ProblemError(f"{__file__}: template.py's priority no longer returns best fit")
+
+# OR-Library's files and FunSearch's own Weibull 5k draw, relative to the repository root
+# (see PROVENANCE.md there); benchmarks/problems.py resolves them from the root.
+ORLIB_DATA = "../shared/datasets/orlib_binpack"
+_FUNSEARCH_5K = f"json:{ORLIB_DATA}/weibull5k_funsearch.json"
+
+
+def _published(row: tuple[float, ...]) -> dict[str, dict[str, float]]:
+    """FunSearch's Table 1 row (OR1-4, Weibull 5k, 10k, 100k) keyed by our data set names.
+
+    OR1-4 and FunSearch's Weibull 5k are the very instances of the paper; our
+    weibull-5k/10k/100k are fresh draws of the same distribution and sizes.
+    """
+    names = [f"orlib:{ORLIB_DATA}/binpack{i}.txt" for i in range(1, 5)]
+    names += [_FUNSEARCH_5K, "weibull-5k", "weibull-10k", "weibull-100k"]
+    values = (*row[:5], *row[4:])  # Weibull 5k is published for both 5k sets
+    return {name: {"excess_pct": value} for name, value in zip(names, values, strict=True)}
+
+
+BASELINES = (
+    Baseline(
+        name="first fit",
+        source=FIRST_FIT,
+        published=_published((6.42, 6.45, 5.74, 5.23, 4.23, 4.20, 4.00)),
+        reference="FunSearch (Romera-Paredes et al., Nature 2023), Table 1",
+    ),
+    Baseline(
+        name="best fit",
+        source=BEST_FIT,
+        published=_published((5.81, 6.06, 5.37, 4.94, 3.98, 3.90, 3.79)),
+        reference="FunSearch (Romera-Paredes et al., Nature 2023), Table 1",
+    ),
+)
+
+
 def instances(split: str) -> dict[str, dict[str, Any]]:
     """Reproducible Weibull instances for a split (see SPLIT_SIZES)."""
     if split not in SPLIT_SIZES:
@@ -70,7 +122,7 @@ problem = Problem(
     name="bin_packing",
     description=DESCRIPTION,
     entry="priority",
-    template=(Path(__file__).parent / "template.py").read_text(),
+    template=TEMPLATE,
     instances=instances,
     run=run,
     score=score,
@@ -79,4 +131,7 @@ problem = Problem(
     timeout_s=30.0,
     memory_mb=1024,
     preload=("numpy",),
+    datasets=DATASETS,
+    load_dataset=load_dataset,
+    baselines=BASELINES,
 )

@@ -14,11 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from problems.base import ProblemError
+
 __all__ = [
+    "DATASETS",
     "WEIBULL_CAPACITY",
     "WEIBULL_SCALE",
+    "WEIBULL_SETS",
     "WEIBULL_SHAPE",
+    "DatasetError",
     "check_instance",
+    "load_dataset",
     "load_json",
     "load_orlib",
     "weibull",
@@ -29,6 +35,44 @@ WEIBULL_SCALE = 45.0
 WEIBULL_CAPACITY = 100
 
 Instance = dict[str, Any]
+
+# FunSearch's Weibull sets (Table 1): name -> (instances, items per instance, our seed).
+# Same distribution and sizes as FunSearch's, drawn with our own seeds ("weibull-5k" is
+# the held-out "test" split); FunSearch's own 5k draw is json:weibull5k_funsearch.json.
+WEIBULL_SETS: dict[str, tuple[int, int, int]] = {
+    "weibull-5k": (5, 5_000, 3),
+    "weibull-10k": (5, 10_000, 4),
+    "weibull-100k": (1, 100_000, 5),
+}
+
+DATASETS: dict[str, str] = {
+    "weibull-5k": "5 instances x 5,000 Weibull items (FunSearch's distribution, seed 3; "
+    "the held-out test split)",
+    "weibull-10k": "5 instances x 10,000 Weibull items (seed 4)",
+    "weibull-100k": "1 instance x 100,000 Weibull items (seed 5)",
+    "orlib:FILE": "an OR-Library binpack text file (binpack1.txt ... binpack8.txt), every "
+    "instance in it",
+    "json:FILE": 'a JSON file {name: {"capacity": C, "items": [sizes]}} '
+    "(e.g. FunSearch's weibull5k_funsearch.json)",
+}
+
+
+class DatasetError(ProblemError, ValueError):
+    """A data set name is unknown or its file is missing or malformed."""
+
+
+def load_dataset(spec: str) -> dict[str, Instance]:
+    """The instances of a named data set (see DATASETS); DatasetError naming the file."""
+    if spec in WEIBULL_SETS:
+        return weibull(*WEIBULL_SETS[spec])
+    kind, _, argument = spec.partition(":")
+    if kind == "orlib" and argument:
+        return load_orlib(argument)
+    if kind == "json" and argument:
+        return load_json(argument)
+    raise DatasetError(
+        f"unknown bin packing data set {spec!r}; expected one of: {', '.join(DATASETS)}"
+    )
 
 
 def weibull(n_instances: int, n_items: int, seed: int) -> dict[str, Instance]:
@@ -52,20 +96,31 @@ def load_orlib(path: str | Path) -> dict[str, Instance]:
     """Every instance of an OR-Library binpack file (binpack1.txt ... binpack8.txt).
 
     Format (whitespace-separated): the number of instances, then per instance its name,
-    `capacity n best_known`, and the n item sizes.
+    `capacity n best_known`, and the n item sizes. DatasetError names the file and line.
     """
     path = Path(path)
-    tokens = path.read_text().split()
+    tokens = _tokens(path)
     if not tokens:
-        raise ValueError(f"{path}: empty file; expected an OR-Library binpack file")
-    count, pos, instances = int(tokens[0]), 1, {}
+        raise DatasetError(f"{path}: empty file; expected an OR-Library binpack file")
+    count, pos, instances = int(_number(tokens[0], path, int)), 1, {}
     for _ in range(count):
         if pos + 4 > len(tokens):
-            raise ValueError(f"{path}: file ends early; expected {count} instances")
-        name, capacity, n_items = tokens[pos], _number(tokens[pos + 1]), int(tokens[pos + 2])
-        items = [_number(t) for t in tokens[pos + 4 : pos + 4 + n_items]]
+            raise DatasetError(f"{path}: file ends early; expected {count} instances")
+        (name, line), capacity = tokens[pos], _number(tokens[pos + 1], path)
+        n_items = int(_number(tokens[pos + 2], path, int))
+        items = _orlib_items(tokens[pos + 4 : pos + 4 + n_items], path, capacity)
+        if len(items) < n_items:
+            raise DatasetError(
+                f"{path}:{line}: instance {name} has {len(items)} items, expected {n_items}"
+            )
         pos += 4 + n_items
-        instances[name] = _checked({"capacity": capacity, "items": items}, f"{path}: {name}")
+        instance = {"capacity": capacity, "items": items}
+        instances[name] = _checked(instance, f"{path}:{line}: instance {name}")
+    if pos < len(tokens):
+        raise DatasetError(
+            f"{path}:{tokens[pos][1]}: unexpected {tokens[pos][0]!r} after the {count} "
+            f"instances the first line announces"
+        )
     return instances
 
 
@@ -73,16 +128,19 @@ def load_json(path: str | Path) -> dict[str, Instance]:
     """`{name: {"capacity": ..., "items": [...]}, ...}`; other keys (num_items,
     best_known, source_file) are dropped after checking num_items."""
     path = Path(path)
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(_read(path))
+    except json.JSONDecodeError as error:
+        raise DatasetError(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
     if not isinstance(data, dict) or not data:
-        raise ValueError(f"{path}: expected a JSON object {{name: {{capacity, items}}}}")
+        raise DatasetError(f"{path}: expected a JSON object {{name: {{capacity, items}}}}")
     instances = {}
     for name, raw in data.items():
         where = f"{path}: {name}"
         if not isinstance(raw, dict) or "capacity" not in raw or "items" not in raw:
-            raise ValueError(f"{where}: expected an object with 'capacity' and 'items'")
+            raise DatasetError(f"{where}: expected an object with 'capacity' and 'items'")
         if "num_items" in raw and raw["num_items"] != len(raw["items"]):
-            raise ValueError(
+            raise DatasetError(
                 f"{where}: num_items is {raw['num_items']} but there are {len(raw['items'])} items"
             )
         instances[name] = _checked({"capacity": raw["capacity"], "items": raw["items"]}, where)
@@ -95,17 +153,50 @@ def check_instance(instance: Any) -> tuple[int | float, list[int | float]]:
     return instance["capacity"], instance["items"]
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatasetError(f"{path}: cannot read the file: {error}") from None
+
+
+def _tokens(path: Path) -> list[tuple[str, int]]:
+    """Every whitespace-separated token of the file with its line number."""
+    return [
+        (token, number)
+        for number, line in enumerate(_read(path).splitlines(), start=1)
+        for token in line.split()
+    ]
+
+
+def _orlib_items(
+    tokens: list[tuple[str, int]], path: Path, capacity: int | float
+) -> list[int | float]:
+    """Item sizes, each checked to lie in (0, capacity] at its own line."""
+    items = []
+    for token in tokens:
+        size = _number(token, path)
+        if not (math.isfinite(size) and 0 < size <= capacity):
+            raise DatasetError(
+                f"{path}:{token[1]}: item size {token[0]} is not in (0, capacity={capacity}]"
+            )
+        items.append(size)
+    return items
+
+
 def _checked(instance: Any, where: str) -> Instance:
     if not isinstance(instance, dict) or "capacity" not in instance or "items" not in instance:
-        raise ValueError(f"{where}: expected {{'capacity': number, 'items': [numbers]}}")
+        raise DatasetError(f"{where}: expected {{'capacity': number, 'items': [numbers]}}")
     capacity, items = instance["capacity"], instance["items"]
     if not _is_number(capacity) or not capacity > 0:
-        raise ValueError(f"{where}: capacity must be a positive number, got {capacity!r}")
+        raise DatasetError(f"{where}: capacity must be a positive number, got {capacity!r}")
     if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: items must be a non-empty list of numbers")
+        raise DatasetError(f"{where}: items must be a non-empty list of numbers")
     for i, size in enumerate(items):
         if not _is_number(size) or not 0 < size <= capacity:
-            raise ValueError(
+            raise DatasetError(
                 f"{where}: item {i} has size {size!r}; sizes must be numbers "
                 f"in (0, capacity={capacity}]"
             )
@@ -116,8 +207,17 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _number(token: str) -> int | float:
+def _number(token: tuple[str, int], path: Path, kind: type = float) -> int | float:
+    """The token as an int (or a float, unless kind is int); DatasetError at its line."""
+    text, line = token
     try:
-        return int(token)
+        return int(text)
     except ValueError:
-        return float(token)
+        pass
+    try:
+        if kind is not int:
+            return float(text)
+    except ValueError:
+        pass
+    expected = "an integer" if kind is int else "a number"
+    raise DatasetError(f"{path}:{line}: expected {expected}, found {text!r}")

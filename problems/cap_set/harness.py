@@ -1,0 +1,79 @@
+"""The cap set harness, run INSIDE the sandbox (FunSearch, Nature 2023).
+
+Protocol: compute `priority(el, n)` for every vector `el` of F_3^n (tuples of ints, in
+`itertools.product((0, 1, 2), repeat=n)` order, so vector i has base-3 digits i, most
+significant first). Then, greedily, take the vector of highest priority not yet blocked
+(the lowest index on ties, as np.argmax), add it, and block every vector that would
+complete a line with it and a vector already chosen: -(a + b) mod 3. Vectors with
+priority -inf are never taken. The result is plain data: the indices of the chosen
+vectors, in the order chosen; `score` re-checks the cap set in the trusted parent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["digits", "prepare", "run"]
+
+MAX_N = 10  # 59,049 vectors
+
+Priority = Callable[[tuple[int, ...], int], Any]
+
+
+def digits(n: int) -> np.ndarray:
+    """The (3**n, n) int8 array of every vector of F_3^n; row i holds i in base 3."""
+    return np.array(list(itertools.product((0, 1, 2), repeat=n)), dtype=np.int8).reshape(-1, n)
+
+
+def prepare(instance: dict[str, Any]) -> dict[str, Any]:
+    """The vectors of F_3^n, as tuples (for `priority`) and as an array, once per worker."""
+    n = instance.get("n") if isinstance(instance, dict) else None
+    if type(n) is not int or not 1 <= n <= MAX_N:
+        raise ValueError(f"a cap set instance is {{'n': 1..{MAX_N}}}, got {instance!r}")
+    table = digits(n)
+    table.setflags(write=False)
+    return {"n": n, "vectors": list(itertools.product((0, 1, 2), repeat=n)), "digits": table}
+
+
+def run(priority: Priority, instance: dict[str, Any]) -> list[int]:
+    """The greedy cap set for `priority`: indices of the chosen vectors, in order."""
+    if "digits" not in instance:
+        instance = prepare(instance)
+    n, table = instance["n"], instance["digits"]
+    priorities = _priorities([priority(el, n) for el in instance["vectors"]])
+    powers = 3 ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    order = np.argsort(-priorities, kind="stable")  # highest first, lowest index on ties
+    blocked = priorities == -np.inf  # never taken
+    chosen: list[int] = []
+    for index in order.tolist():
+        if blocked[index]:
+            continue
+        if chosen:  # the third point of the line through `index` and each chosen vector
+            third = (-(table[chosen] + table[index])) % 3
+            blocked[third @ powers] = True
+        blocked[index] = True
+        chosen.append(index)
+    return chosen
+
+
+def _priorities(values: list[Any]) -> np.ndarray:
+    """The priorities as a float array; ValueError unless every one is a number, not nan."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):  # ragged: some priorities are sequences
+        array = np.asarray(values, dtype=object)
+    if array.shape != (len(values),) or array.dtype.kind not in "iufb":
+        bad = next((v for v in values if not _is_number(v)), values[0])
+        raise ValueError(f"priority must return a number, got {type(bad).__name__} {str(bad)[:80]}")
+    array = array.astype(np.float64)
+    if np.isnan(array).any():
+        raise ValueError("priority returned nan; every priority must be a number (-inf: skip)")
+    return array
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating | np.bool_)

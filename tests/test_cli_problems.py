@@ -1,0 +1,58 @@
+"""`evolve eval`, `evolve problems` and `evolve new-problem`, run as a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evolve.cli_problems import program_source
+from evolve.exceptions import EvolveError
+from problems import ProblemError, load
+from tests.cli_helpers import evolve, evolve_json
+
+FIRST_FIT = "import numpy as np\n\ndef priority(item, bins):\n    return -np.arange(len(bins))\n"
+
+
+def test_program_source_accepts_full_programs_and_bare_functions(tmp_path: Path) -> None:
+    problem = load("bin_packing")
+    full = tmp_path / "full.py"
+    full.write_text(problem.template)
+    assert program_source(problem, full) == problem.template
+    bare = tmp_path / "bare.py"
+    bare.write_text(FIRST_FIT)
+    child = program_source(problem, bare)
+    assert "-np.arange(len(bins))" in child and "# EVOLVE-BLOCK-START" in child
+    bare.write_text("def other(x):\n    return x\n")
+    with pytest.raises(EvolveError, match=r"bare\.py: .*defines priority"):
+        program_source(problem, bare)
+    full.write_text(problem.template.replace("def priority(", "def priority(("))
+    with pytest.raises(ProblemError, match=r"full\.py:\d+: syntax error"):
+        program_source(problem, full)
+    with pytest.raises(EvolveError, match="no such file"):
+        program_source(problem, tmp_path / "missing.py")
+
+
+def test_eval_a_function_on_a_dataset(tmp_path: Path, datasets: Path) -> None:
+    program = tmp_path / "first_fit.py"
+    program.write_text(FIRST_FIT)
+    orlib = datasets / "orlib_binpack" / "binpack1.txt"
+    data = evolve_json("eval", "bin_packing", str(program), "--dataset", f"orlib:{orlib}")
+    assert data["status"] == "ok" and round(data["metrics"]["excess_pct"], 2) == 6.42
+    assert len(data["scores"]) == 20
+    done = evolve("eval", "cap_set", str(program), "--dataset", "n5")
+    assert done.returncode == 1
+    assert "cap_set on dataset n5: error" in done.stderr and "Traceback" not in done.stdout
+    done = evolve("eval", "bin_packing", str(program), "--dataset", "json:nope.json")
+    assert done.returncode == 1 and done.stderr.strip() == "error: nope.json: no such file"
+
+
+def test_problems_and_new_problem(tmp_path: Path) -> None:
+    rows = {row["name"]: row for row in evolve_json("problems")}
+    assert {"bin_packing", "cap_set"} <= set(rows)
+    assert rows["cap_set"]["entry"] == "priority" and "n8" in rows["cap_set"]["datasets"]
+    assert rows["bin_packing"]["splits"] == {"train": 5, "probe": 2, "test": 5}
+    done = evolve("new-problem", "fresh_one", cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    data = evolve_json("eval", "./fresh_one", "fresh_one/template.py", cwd=str(tmp_path))
+    assert data["status"] == "ok" and data["on"] == "split test"
