@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, col, select
 
 from archive.errors import ArchiveError
+from archive.migrations import OLDEST_UPGRADABLE, upgrade
 from archive.tables import SCHEMA_VERSION, TABLES, MetaRow
 
 __all__ = ["BUSY_TIMEOUT_MS", "error_line", "open_engine", "parse_url"]
@@ -110,9 +111,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _ensure_schema(engine: Engine, where: str) -> None:
-    """Create missing tables in a new archive; refuse one of another schema version.
+    """Create the tables of a new archive, upgrade an older one, refuse any other.
 
-    Two processes may create the same new archive at once: the loser's CREATE fails,
+    Two processes may create or upgrade the same archive at once: the loser's DDL fails,
     and its second attempt finds the winner's tables.
     """
     version = None
@@ -125,6 +126,9 @@ def _ensure_schema(engine: Engine, where: str) -> None:
                     connection.execute(
                         insert(MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION))
                     )
+                elif version.isdigit() and OLDEST_UPGRADABLE <= int(version) < SCHEMA_VERSION:
+                    upgrade(connection, int(version))
+                    version = str(SCHEMA_VERSION)
             break
         except SQLAlchemyError:
             if attempt == 2:

@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from archive.records import FAILED_EXCLUDES, NOT_EVALUATED, RunSummary
+from archive.records import COLLISION_TOLERANCE, FAILED_EXCLUDES, NOT_EVALUATED, RunSummary
 from archive.tables import LLMCallRow, ProgramRow
 
-__all__ = ["summarize", "top_query"]
+__all__ = ["summarize", "top_query", "twin_query"]
 
 
 def summarize(session: Session, run_id: int) -> RunSummary:
-    """The `RunSummary` of one run: three aggregate queries and one top-1 lookup."""
+    """The `RunSummary` of one run: five aggregate queries and one top-1 lookup."""
     by_status = _count_programs(session, run_id)
     calls, prompt_tokens, completion_tokens, cost = _call_totals(session, run_id)
     best = session.exec(top_query(run_id, 1)).first()
@@ -38,6 +39,18 @@ def summarize(session: Session, run_id: int) -> RunSummary:
         completion_tokens=completion_tokens,
         cost_usd=cost,
         errors=errors,
+        **_duplicate_totals(session, run_id),
+    )
+
+
+def twin_query(run_id: int, column: Any, digest: str) -> Any:
+    """The first program of the run with `column == digest` that is no duplicate at all."""
+    return (
+        select(ProgramRow)
+        .where(ProgramRow.run_id == run_id, column == digest)
+        .where(ProgramRow.status != "duplicate", ProgramRow.duplicate_kind == "")
+        .order_by(col(ProgramRow.id))
+        .limit(1)
     )
 
 
@@ -92,3 +105,52 @@ def _call_errors(session: Session, run_id: int) -> list[tuple[str, int]]:
         .group_by(LLMCallRow.error_kind)
     )
     return [(kind or "llm_error", count) for kind, count in session.exec(query)]
+
+
+def _duplicate_totals(session: Session, run_id: int) -> dict[str, Any]:
+    """Duplicates per kind, the seconds they saved, and the audits' collisions."""
+    original = aliased(ProgramRow)
+    copy = aliased(ProgramRow)
+    slower = col(original.eval_s) > col(copy.eval_s)
+    saved = case((slower, col(original.eval_s) - col(copy.eval_s)), else_=0.0)
+    query = (
+        select(copy.duplicate_kind, func.count(), func.coalesce(func.sum(saved), 0.0))
+        .join(original, col(original.id) == col(copy.duplicate_of))
+        .where(copy.run_id == run_id, copy.status == "duplicate")
+        .group_by(copy.duplicate_kind)
+    )
+    counts: dict[str, int] = {}
+    seconds = 0.0
+    for kind, count, kind_seconds in session.exec(query):
+        counts[kind] = count
+        seconds += float(kind_seconds)
+    audits, collisions = _audit_totals(session, run_id)
+    return {
+        "duplicates_syntactic": counts.get("syntactic", 0),
+        "duplicates_functional": counts.get("functional", 0),
+        "seconds_saved": seconds,
+        "audits": audits,
+        "collisions": collisions,
+        "collision_rate": collisions / audits if audits else None,
+    }
+
+
+def _audit_totals(session: Session, run_id: int) -> tuple[int, int]:
+    """(audits, collisions): a collision's status or score differs from its original's."""
+    original = aliased(ProgramRow)
+    audit = aliased(ProgramRow)
+    a, o = col(audit.score), col(original.score)
+    larger = case((func.abs(a) > func.abs(o), func.abs(a)), else_=func.abs(o))
+    differs = or_(
+        col(audit.status) != col(original.status),
+        and_(a.is_(None), o.is_not(None)),
+        and_(a.is_not(None), o.is_(None)),
+        func.abs(a - o) > COLLISION_TOLERANCE * larger,
+    )
+    query = (
+        select(func.count(), func.coalesce(func.sum(case((differs, 1), else_=0)), 0))
+        .join(original, col(original.id) == col(audit.duplicate_of))
+        .where(audit.run_id == run_id, audit.duplicate_kind == "functional_audit")
+    )
+    audits, collisions = session.exec(query).one()
+    return int(audits), int(collisions)

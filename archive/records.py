@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "COLLISION_TOLERANCE",
+    "DUPLICATE_KINDS",
     "FAILED_EXCLUDES",
     "NOT_EVALUATED",
     "RUN_STATUSES",
@@ -31,6 +33,14 @@ FAILED_EXCLUDES = ("ok", "duplicate")
 
 NOT_EVALUATED = ("duplicate", "patch_error")
 """Program statuses whose program never ran in the sandbox."""
+
+DUPLICATE_KINDS = ("", "syntactic", "functional", "functional_audit")
+"""`duplicate_kind` values: "" for an ordinary program; "syntactic" or "functional" for a
+duplicate that was not evaluated (status "duplicate"); "functional_audit" for a functional
+duplicate evaluated anyway to measure hash collisions (its own status and score)."""
+
+COLLISION_TOLERANCE = 1e-9
+"""Relative score difference above which an audited functional duplicate is a collision."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ class NewProgram:
     An empty `syntactic_hash` is computed by the archive from `source`. `score` is None
     for a program without a valid result; a number must be finite, and so must the values
     of `scores` and `metrics` (JSON has no NaN or Infinity: the archive refuses them).
+    `duplicate_kind` is one of `DUPLICATE_KINDS`; a duplicate's `eval_s` is the time it
+    did cost (the probe run of a functional duplicate, 0 for a syntactic one).
     """
 
     source: str
@@ -75,10 +87,15 @@ class NewProgram:
     functional_hash: str | None = None
     duplicate_of: int | None = None
     eval_s: float = 0.0
+    duplicate_kind: str = ""
 
     def __post_init__(self) -> None:
         if self.score is not None and not math.isfinite(self.score):
             raise ValueError(f"score must be finite or None, got {self.score!r}")
+        if self.duplicate_kind not in DUPLICATE_KINDS:
+            raise ValueError(
+                f"duplicate_kind must be one of {DUPLICATE_KINDS}, got {self.duplicate_kind!r}"
+            )
         object.__setattr__(self, "parent_ids", tuple(self.parent_ids))
 
 
@@ -92,9 +109,11 @@ class ProgramRecord:
             "bad_result", "patch_error", "duplicate", ...
         scores: per-instance scores; `score` is the aggregate to maximize.
         error_kind: a short machine-readable reason, e.g. "sandbox:timeout".
-        duplicate_of: the earlier program whose result this duplicate reuses.
+        duplicate_of: the earlier program whose result this duplicate reuses (or, for a
+            "functional_audit", the program it was checked against).
         llm_call_id: the call whose reply produced it (None for seeds).
-        eval_s: seconds spent evaluating it.
+        eval_s: seconds spent evaluating it (a duplicate: its probe run, if any).
+        duplicate_kind: one of `DUPLICATE_KINDS`.
     """
 
     id: int
@@ -114,6 +133,7 @@ class ProgramRecord:
     llm_call_id: int | None
     eval_s: float
     created_at: datetime
+    duplicate_kind: str = ""
 
     @property
     def is_seed(self) -> bool:
@@ -167,7 +187,14 @@ class RunSummary:
         evaluations: programs actually run in the sandbox: every program whose status is
             not in `NOT_EVALUATED` ("duplicate": result reused; "patch_error": no program).
         programs: all stored programs, whatever their status.
-        duplicates: programs with status "duplicate".
+        duplicates: programs with status "duplicate" (syntactic and functional).
+        duplicates_syntactic, duplicates_functional: those of each `duplicate_kind`.
+        seconds_saved: evaluation time the duplicates saved: for each, its original's
+            `eval_s` minus its own (the probe run), floored at 0.
+        audits: functional duplicates evaluated anyway ("functional_audit").
+        collisions: audits whose status differs from their original's, or whose score
+            differs by more than `COLLISION_TOLERANCE` (relative).
+        collision_rate: collisions / audits (None without audits).
         best_score, best_program_id: the best "ok" program (None when there is none).
         llm_calls, prompt_tokens, completion_tokens, cost_usd: over all calls, failed too.
         errors: count per error kind over failed programs (status not in
@@ -186,3 +213,9 @@ class RunSummary:
     completion_tokens: int
     cost_usd: float
     errors: dict[str, int]
+    duplicates_syntactic: int = 0
+    duplicates_functional: int = 0
+    seconds_saved: float = 0.0
+    audits: int = 0
+    collisions: int = 0
+    collision_rate: float | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -18,7 +19,8 @@ from sqlmodel import Session, col, select
 from archive.database import error_line, open_engine
 from archive.errors import ArchiveError
 from archive.hashing import prompt_hash, syntactic_hash
-from archive.queries import summarize, top_query
+from archive.history import best_over_time, lineage_ids
+from archive.queries import summarize, top_query, twin_query
 from archive.records import (
     FAILED_EXCLUDES,
     RUN_STATUSES,
@@ -211,14 +213,15 @@ class Archive:
             return call_record(row)
 
     def find_by_syntactic_hash(self, run_id: int, h: str) -> ProgramRecord | None:
-        """The first program of the run with this hash that is not itself a duplicate."""
-        query = (
-            select(ProgramRow)
-            .where(ProgramRow.run_id == run_id, ProgramRow.syntactic_hash == h)
-            .where(ProgramRow.status != "duplicate")
-            .order_by(col(ProgramRow.id))
-            .limit(1)
-        )
+        """The first program of the run with this syntactic hash that is no duplicate."""
+        return self._first(twin_query(run_id, ProgramRow.syntactic_hash, h))
+
+    def find_by_functional_hash(self, run_id: int, h: str) -> ProgramRecord | None:
+        """The first program of the run with this functional hash that is no duplicate
+        (`duplicate_kind` "": neither a skipped duplicate nor an audit)."""
+        return self._first(twin_query(run_id, ProgramRow.functional_hash, h))
+
+    def _first(self, query: Any) -> ProgramRecord | None:
         with self._session() as session:
             row = session.exec(query).first()
             return None if row is None else program_record(row)
@@ -287,6 +290,23 @@ class Archive:
         with self._session() as session:
             return list(session.exec(query))
 
+    def best_over_time(self, run_id: int) -> list[tuple[datetime, int, float]]:
+        """Each new best "ok" program of the run, oldest first: (created_at, id, score)."""
+        with self._session() as session:
+            self._find_run(session, run_id)
+            return best_over_time(session, run_id)
+
+    def lineage(self, program_id: int) -> list[ProgramRecord]:
+        """The program, its last parent, that one's last parent, ... back to the seed.
+
+        The last parent is the one the LLM improved (the engine lists parents best-last).
+        """
+        with self._session() as session:
+            if session.get(ProgramRow, program_id) is None:
+                raise ArchiveError(f"no program {program_id} in {self._where}")
+            ids = lineage_ids(session, program_id)
+        return self.get_programs(ids)
+
     def summary(self, run_id: int) -> RunSummary:
         """Counts and totals for one run (see `RunSummary` for what each counts)."""
         with self._session() as session:
@@ -327,4 +347,5 @@ def _program_row(run_id: int, program: NewProgram, llm_call_id: int | None) -> P
         duplicate_of=program.duplicate_of,
         llm_call_id=llm_call_id,
         eval_s=program.eval_s,
+        duplicate_kind=program.duplicate_kind,
     )

@@ -26,11 +26,13 @@ __all__ = [
     "call_record",
     "program_record",
     "run_record",
+    "utc",
     "utc_now",
 ]
 
-SCHEMA_VERSION = 1
-"""Bump with a migration whenever a table changes; `meta.schema_version` holds it."""
+SCHEMA_VERSION = 2
+"""Bump with a migration (archive/migrations.py) whenever a table changes;
+`meta.schema_version` holds it. 2: `programs.duplicate_kind` and three indexes."""
 
 
 def utc_now() -> datetime:
@@ -38,7 +40,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc(value: datetime) -> datetime:
+def utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; they were stored as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -102,7 +104,13 @@ class ProgramRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_programs_run_id_id", "run_id", "id"),
         Index("ix_programs_run_id_score", "run_id", "score"),
-        Index("ix_programs_run_id_syntactic_hash", "run_id", "syntactic_hash"),
+        # duplicate_kind last: twin lookups (kind "") match three columns, so SQLite picks
+        # these over ix_programs_run_id_duplicate_kind even without ANALYZE statistics.
+        Index("ix_programs_run_id_syntactic_hash", "run_id", "syntactic_hash", "duplicate_kind"),
+        Index("ix_programs_run_id_functional_hash", "run_id", "functional_hash", "duplicate_kind"),
+        # Summaries count by status and find duplicates and audits without reading rows:
+        Index("ix_programs_run_id_status_error_kind", "run_id", "status", "error_kind"),
+        Index("ix_programs_run_id_duplicate_kind", "run_id", "duplicate_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,6 +130,7 @@ class ProgramRow(SQLModel, table=True):
     llm_call_id: int | None = Field(default=None, foreign_key="llm_calls.id")
     eval_s: float = 0.0
     created_at: datetime = _time()
+    duplicate_kind: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class LineageRow(SQLModel, table=True):
@@ -153,8 +162,8 @@ def run_record(row: RunRow) -> RunRecord:
         seed=row.seed,
         status=row.status,
         state=dict(row.state),
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
     )
 
 
@@ -177,7 +186,8 @@ def program_record(row: ProgramRow) -> ProgramRecord:
         duplicate_of=row.duplicate_of,
         llm_call_id=row.llm_call_id,
         eval_s=row.eval_s,
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at),
+        duplicate_kind=row.duplicate_kind,
     )
 
 
@@ -196,5 +206,5 @@ def call_record(row: LLMCallRow) -> LLMCallRecord:
         latency_s=row.latency_s,
         error=row.error,
         error_kind=row.error_kind,
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at),
     )

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from evolve import cli_inspect, cli_problems, cli_sandbox
+from evolve import cli_archive, cli_inspect, cli_problems, cli_sandbox
 from evolve.cli_common import JsonOption, emit_json, err_console, user_errors
 from evolve.config import DEFAULT_DB
 from evolve.display import live_progress
@@ -114,7 +114,7 @@ def run(
         emit_json(prepared.progress.as_json())
 
 
-for _module in (cli_inspect, cli_problems, cli_sandbox):
+for _module in (cli_archive, cli_inspect, cli_problems, cli_sandbox):
     _module.register(app)
 
 

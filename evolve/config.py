@@ -45,6 +45,8 @@ class RunConfig(BaseModel):
     llm_timeout: float = Field(default=120.0, gt=0, description="seconds per LLM call")
     llm_retries: int = Field(default=4, ge=0)
     eval_timeout: float | None = Field(default=None, gt=0, description="seconds per candidate")
+    functional_hashing: bool = True
+    audit_rate: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("models", mode="before")
     @classmethod

@@ -11,17 +11,21 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from archive import LLMCallRecord, ProgramRecord, RunRecord, RunSummary
 from evolve.progress import RunProgress
 
 __all__ = [
+    "diff_text",
+    "lineage_table",
     "live_progress",
     "program_panel",
     "programs_table",
     "progress_table",
     "runs_table",
     "sparkline",
+    "stats_group",
 ]
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -92,6 +96,7 @@ def runs_table(rows: Sequence[tuple[RunRecord, RunSummary]]) -> Table:
         "models",
         "status",
         "evals",
+        "dups",
         "best",
         "LLM calls",
         "cost $",
@@ -107,6 +112,7 @@ def runs_table(rows: Sequence[tuple[RunRecord, RunSummary]]) -> Table:
             models,
             run.status,
             str(s.evaluations),
+            str(s.duplicates),
             _fmt(s.best_score),
             str(s.llm_calls),
             f"{s.cost_usd:.4f}",
@@ -162,3 +168,66 @@ def program_panel(program: ProgramRecord, call: LLMCallRecord | None) -> Group:
     if program.source:
         parts.append(Syntax(program.source, "python", line_numbers=True, word_wrap=True))
     return Group(*parts)
+
+
+def stats_group(run: RunRecord, s: RunSummary, best: Sequence[tuple[float, int, float]]) -> Group:
+    """`evolve stats`: counts, duplicates, errors and LLM usage, then the best over time."""
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold cyan")
+    facts.add_column()
+    rate = "—" if s.collision_rate is None else f"{s.collision_rate:.1%}"
+    for key, value in (
+        ("run", f"{run.name}  [dim]#{run.id} · {run.problem} · {run.status}[/dim]"),
+        ("evaluations", f"{s.evaluations}  [dim]of {s.programs} programs[/dim]"),
+        (
+            "duplicates",
+            f"{s.duplicates}  [dim]syntactic {s.duplicates_syntactic} · functional "
+            f"{s.duplicates_functional} · {s.seconds_saved:.1f} s of evaluation saved[/dim]",
+        ),
+        ("collisions", f"{s.collisions} of {s.audits} audited functional duplicates ({rate})"),
+        ("errors", ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items())) or "none"),
+        (
+            "LLM calls",
+            f"{s.llm_calls}  [dim]tokens {s.prompt_tokens}+{s.completion_tokens}"
+            f" · ${s.cost_usd:.4f}[/dim]",
+        ),
+        ("best score", f"{_fmt(s.best_score)}  [dim]program {s.best_program_id or '—'}[/dim]"),
+    ):
+        facts.add_row(key, value)
+    table = Table(title="best score over time")
+    for column in ("elapsed", "program", "score", "change"):
+        table.add_column(column, justify="right")
+    previous: float | None = None
+    for elapsed_s, program_id, score in best:
+        change = "" if previous is None else f"{score - previous:+.4g}"
+        table.add_row(f"{elapsed_s:.1f} s", str(program_id), _fmt(score), change)
+        previous = score
+    return Group(facts, table)
+
+
+def lineage_table(steps: Sequence[tuple[ProgramRecord, float | None, str]]) -> Table:
+    """`evolve lineage`: (program, score change from its parent, model) from child to seed."""
+    table = Table(title="lineage (newest first)")
+    for column in ("program", "status", "score", "change", "model", "parents"):
+        table.add_column(column)
+    for p, change, model in steps:
+        status = p.status if not p.duplicate_kind else f"{p.status} ({p.duplicate_kind})"
+        table.add_row(
+            str(p.id),
+            status,
+            _fmt(p.score),
+            "" if change is None else f"{change:+.4g}",
+            model,
+            ",".join(map(str, p.parent_ids)) or "seed",
+        )
+    return table
+
+
+def diff_text(lines: Sequence[str]) -> Text:
+    """A unified diff, coloured: removed red, added green, hunk headers cyan."""
+    styles = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "red"}
+    text = Text()
+    for line in lines:
+        style = next((s for prefix, s in styles.items() if line.startswith(prefix)), "")
+        text.append(line.rstrip("\n") + "\n", style=style)
+    return text

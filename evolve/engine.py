@@ -22,6 +22,7 @@ from evolve.patches import apply_reply
 from evolve.progress import RunProgress
 from evolve.prompts import Failure, Shot, build_messages
 from evolve.strategies.base import ScoredProgram, Selection, Strategy
+from evolve.twins import Twins
 from problems.base import Problem, ProblemError
 
 __all__ = ["Engine", "EngineLimits"]
@@ -31,7 +32,8 @@ PARENT_CACHE_SIZE = 256  # records, not growing with the archive
 
 @dataclass(frozen=True)
 class EngineLimits:
-    """When the loop stops, beyond the LLM budget (which the gateway enforces).
+    """When the loop stops (beyond the LLM budget, which the gateway enforces) and how
+    much evaluation it skips.
 
     Attributes:
         max_evals: evaluations in the whole run (resumed sessions included).
@@ -39,6 +41,10 @@ class EngineLimits:
         workers: evaluations at once (one sandbox worker each).
         max_llm_failures_in_a_row: stop when the LLM keeps failing.
         max_steps_without_eval: stop when replies keep yielding no new program.
+        functional_hashing: run the probe instances first and skip the full evaluation
+            of a child whose probe outputs were seen before (a functional duplicate).
+        audit_rate: the fraction of functional duplicates evaluated anyway, to measure
+            how often equal probe outputs hide different scores (hash collisions).
     """
 
     max_evals: int | None = None
@@ -46,6 +52,8 @@ class EngineLimits:
     workers: int = 2
     max_llm_failures_in_a_row: int = 20
     max_steps_without_eval: int = 200
+    functional_hashing: bool = True
+    audit_rate: float = 0.05
 
 
 class Engine:
@@ -74,7 +82,7 @@ class Engine:
         self._eval_slots = asyncio.Semaphore(limits.workers)
         self._changed = asyncio.Condition()
         self._parent_cache: OrderedDict[int, ProgramRecord] = OrderedDict()
-        self._pending: dict[str, asyncio.Future[ProgramRecord | None]] = {}
+        self._twins = Twins(archive, run.id)
 
     async def run(self) -> RunProgress:
         """Seed if needed, then iterate until a limit is reached. Returns the progress."""
@@ -144,7 +152,8 @@ class Engine:
         if not completion.ok:
             self.archive.add_llm_call(self.run_record.id, call)
             return
-        await self._consider_child(parents[-1], completion.text, selection, call)
+        audit = rng.random() < self.limits.audit_rate
+        await self._consider_child(parents[-1], completion.text, selection, call, audit)
 
     def _parents(self, ids: tuple[int, ...]) -> list[ProgramRecord]:
         """Parent records, from a small LRU cache: the same parents are picked again and again."""
@@ -175,8 +184,9 @@ class Engine:
         )
 
     async def _consider_child(
-        self, parent: ProgramRecord, reply: str, selection: Selection, call: NewLLMCall
+        self, parent: ProgramRecord, reply: str, selection: Selection, call: NewLLMCall, audit: bool
     ) -> None:
+        """Patch, skip twins, evaluate in cascade (probe, then train), store."""
         base = NewProgram(source="", parent_ids=selection.parent_ids, island=selection.island)
         try:
             child = apply_reply(parent.source, reply, self.problem.entry)
@@ -188,36 +198,41 @@ class Engine:
             return
         digest = syntactic_hash(child)
         base = replace(base, source=child, syntactic_hash=digest)
-        earlier = await self._earlier_twin(digest)
-        if earlier is not None:
-            self.progress.duplicates += 1
-            twin = replace(base, status="duplicate", score=earlier.score, duplicate_of=earlier.id)
-            self._store(twin, call)
+        if earlier := await self._twins.find("syntactic", digest):
+            self._store(_duplicate(base, earlier, "syntactic"), call)
             return
-        pending = self._pending[digest] = asyncio.get_running_loop().create_future()
-        record = None
-        try:
-            evaluation = await self.evaluate(child)
-            record = self._store(_with_result(base, evaluation), call)
-        finally:
-            del self._pending[digest]
-            pending.set_result(record)
+        with self._twins.claim("syntactic", digest) as claim:
+            claim.record = await self._evaluate_child(base, call, audit)
 
-    async def _earlier_twin(self, digest: str) -> ProgramRecord | None:
-        """The program with this syntactic hash, archived or still being evaluated."""
-        twin = self._pending.get(digest)
-        if twin is not None and (record := await asyncio.shield(twin)) is not None:
-            return record
-        return self.archive.find_by_syntactic_hash(self.run_record.id, digest)
+    async def _evaluate_child(
+        self, program: NewProgram, call: NewLLMCall | None, audit: bool = False
+    ) -> ProgramRecord:
+        """Probe first: a failure or a functional twin there saves the full evaluation."""
+        if not self.limits.functional_hashing:
+            return self._store(_with_result(program, await self.evaluate(program.source)), call)
+        probe = await self.evaluate(program.source, "probe")
+        if not probe.ok:
+            return self._store(_with_result(program, probe, stage="probe"), call)
+        program = replace(program, functional_hash=probe.outputs_hash, eval_s=probe.eval_s)
+        earlier = await self._twins.find("functional", probe.outputs_hash)
+        if earlier is not None and not audit:
+            return self._store(_duplicate(program, earlier, "functional"), call)
+        if earlier is not None:  # audited: evaluated anyway, to measure hash collisions
+            program = replace(program, duplicate_of=earlier.id, duplicate_kind="functional_audit")
+        with self._twins.claim("functional", probe.outputs_hash) as claim:
+            record = self._store(_with_result(program, await self.evaluate(program.source)), call)
+            claim.record = None if earlier else record
+        return record
 
-    async def evaluate(self, source: str) -> Evaluation:
+    async def evaluate(self, source: str, split: str = "train") -> Evaluation:
         async with self._eval_slots:
-            return await self.evaluator.evaluate(source)
+            return await self.evaluator.evaluate(source, split)
 
     def _store(self, program: NewProgram, call: NewLLMCall | None) -> ProgramRecord:
         """Archive a program (with its LLM call) and let the strategy and counters see it."""
         record = self.archive.add_program(self.run_record.id, program, call)
         evaluated = record.status not in ("patch_error", "duplicate")
+        self.progress.duplicates += record.status == "duplicate"
         self._steps_without_eval = 0 if evaluated else self._steps_without_eval + 1
         if self._steps_without_eval >= self.limits.max_steps_without_eval:
             self._stop(f"no new program in the last {self._steps_without_eval} LLM replies")
@@ -250,16 +265,12 @@ class Engine:
         """Evaluate and store the template once per run; a resumed run keeps its seed."""
         if self.strategy.size:
             return
-        evaluation = await self.evaluate(self.problem.template)
         template = self.problem.template
-        seed = _with_result(
-            NewProgram(template, syntactic_hash=syntactic_hash(template)), evaluation
-        )
-        record = self._store(seed, None)
-        if not evaluation.ok:
+        seed = NewProgram(template, syntactic_hash=syntactic_hash(template))
+        record = await self._evaluate_child(seed, None)
+        if record.status != "ok":
             raise ProblemError(
-                f"the seed program of {self.problem.name} fails "
-                f"({evaluation.status}): {evaluation.error}"
+                f"the seed program of {self.problem.name} fails ({record.status}): {record.error}"
             )
         self.progress.seed_score = record.score
 
@@ -271,16 +282,32 @@ def scored_program(record: ProgramRecord) -> ScoredProgram:
     return ScoredProgram(record.id, record.score, signature, len(record.source), record.island)
 
 
-def _with_result(program: NewProgram, evaluation: Evaluation) -> NewProgram:
+def _with_result(program: NewProgram, evaluation: Evaluation, stage: str = "") -> NewProgram:
+    error = evaluation.error
+    if stage and error:
+        error = f"on the {stage} instances: {error}"
     return replace(
         program,
         status=evaluation.status,
         score=evaluation.score,
         scores=evaluation.scores,
         metrics=evaluation.metrics,
-        error=evaluation.error,
+        error=error,
         error_kind=evaluation.error_kind,
-        eval_s=evaluation.eval_s,
+        eval_s=program.eval_s + evaluation.eval_s,
+    )
+
+
+def _duplicate(program: NewProgram, earlier: ProgramRecord, kind: str) -> NewProgram:
+    """A program not evaluated because `earlier` computes the same thing."""
+    return replace(
+        program,
+        status="duplicate",
+        score=earlier.score,
+        scores=earlier.scores,
+        metrics=earlier.metrics,
+        duplicate_of=earlier.id,
+        duplicate_kind=kind,
     )
 
 

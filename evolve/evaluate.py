@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import math
+import os
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -12,9 +16,10 @@ from typing import Any
 from problems.base import InvalidOutput, Problem
 from sandbox import Limits, Result, Sandbox
 
-__all__ = ["Evaluation", "Evaluator"]
+__all__ = ["FLOAT_DIGITS", "Evaluation", "Evaluator", "functional_hash"]
 
 ERROR_TEXT_LIMIT = 2000
+FLOAT_DIGITS = 9  # significant digits kept when hashing outputs
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class Evaluation:
         metrics: aggregate metrics of the split.
         error, error_kind: what went wrong ("" when ok); error_kind is e.g. "sandbox:timeout".
         eval_s: wall time of the evaluation.
+        outputs_hash: the functional hash of what the candidate returned ("" unless ok).
     """
 
     status: str
@@ -38,6 +44,7 @@ class Evaluation:
     error: str = ""
     error_kind: str = ""
     eval_s: float = 0.0
+    outputs_hash: str = ""
 
     @property
     def ok(self) -> bool:
@@ -88,13 +95,48 @@ class Evaluator:
             except InvalidOutput as exc:
                 return _invalid(f"instance {name}: {exc}")
             except Exception as exc:  # a sloppy check still must not crash the run
-                return _invalid(f"instance {name}: score() raised {type(exc).__name__}: {exc}")
+                where = _raised_at(exc, self.problem.score)
+                return _invalid(
+                    f"instance {name}: score() raised {type(exc).__name__}: {exc}{where}"
+                )
         metrics = self.problem.aggregate(per_instance)
         score = metrics.get("score")
         if score is None or not math.isfinite(score):
             return _invalid(f"aggregate score is {score!r}, not a finite number")
         scores = {name: float(m["score"]) for name, m in per_instance.items()}
-        return Evaluation("ok", float(score), scores, dict(metrics))
+        return Evaluation(
+            "ok", float(score), scores, dict(metrics), outputs_hash=functional_hash(outputs)
+        )
+
+
+def functional_hash(outputs: Any) -> str:
+    """sha256 of the outputs as canonical JSON, floats rounded to FLOAT_DIGITS significant
+    digits, so programs that compute the same thing hash alike however they are written."""
+    canonical = json.dumps(_rounded(outputs), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{FLOAT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _raised_at(error: BaseException, score: Any) -> str:
+    """' (at file:line)' of the deepest frame of the traceback in the score function's
+    folder (the problem's own code), else of the deepest frame."""
+    frames = traceback.extract_tb(error.__traceback__)
+    code = getattr(score, "__code__", None)
+    folder = os.path.dirname(code.co_filename) if code is not None else None
+    own = [f for f in frames if folder and os.path.dirname(f.filename) == folder]
+    if not (own or frames):
+        return ""
+    frame = (own or frames)[-1]
+    return f" (at {frame.filename}:{frame.lineno})"
 
 
 def _invalid(message: str) -> Evaluation:

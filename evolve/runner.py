@@ -11,6 +11,7 @@ import asyncio
 import random
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from evolve.providers import check_credentials
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
 from problems.base import Problem, ProblemError
 from sandbox import Sandbox
+from sandbox.layers import probe_layers
 
 __all__ = ["PreparedRun", "prepare_run"]
 
@@ -79,7 +81,11 @@ class PreparedRun:
         )
         gateway = Gateway(self.clients, budget, random.Random(f"{config.seed}:models"))
         limits = EngineLimits(
-            max_evals=config.max_evals, concurrency=config.concurrency, workers=config.workers
+            max_evals=config.max_evals,
+            concurrency=config.concurrency,
+            workers=config.workers,
+            functional_hashing=config.functional_hashing,
+            audit_rate=config.audit_rate,
         )
         with Sandbox(
             config.workers, preload=self.problem.preload, sys_path=self.problem.sys_path
@@ -140,6 +146,7 @@ def prepare_run(
         seed=config.seed,
     )
     progress = _restore(archive, run, strategy, [c.model for c, _ in clients])
+    notices.extend(_sandbox_notices())
     return PreparedRun(config, run, problem, archive, clients, strategy, progress, notices)
 
 
@@ -186,7 +193,19 @@ def _clients(
     return clients, notices
 
 
-def _replay_lookup(archive: Archive, model: str):  # type: ignore[no-untyped-def]
+def _sandbox_notices() -> list[str]:
+    """One line when an isolation layer is missing on this machine (the run goes on)."""
+    missing = [layer.name for layer in probe_layers() if not layer.active]
+    if not missing:
+        return []
+    return [
+        f"sandbox: {len(missing)} isolation layer(s) missing here ({', '.join(missing)}); "
+        "candidates run with the others. Details: evolve sandbox check"
+    ]
+
+
+def _replay_lookup(archive: Archive, model: str) -> Callable[[str], list[str]] | None:
+    """For replay:RUN, the recorded replies of RUN by prompt hash."""
     if not model.startswith("replay:"):
         return None
     source = archive.get_run(model.removeprefix("replay:"))

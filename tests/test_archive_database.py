@@ -46,7 +46,7 @@ def _set_version(path: Path, version: str) -> None:
 @pytest.mark.parametrize(
     ("version", "message"),
     [
-        (str(SCHEMA_VERSION + 1), r"schema version 2, newer .* pip install -U evolve-engine"),
+        (str(SCHEMA_VERSION + 1), rf"version {SCHEMA_VERSION + 1}, newer .* pip install -U evolve"),
         ("0", r"unknown schema version '0' .* use a new --db"),
         ("abc", r"unknown schema version 'abc'"),
     ],

@@ -34,6 +34,7 @@ def make_engine(
     max_calls: int | None = None,
     concurrency: int = 3,
     strategy: FunSearchStrategy | None = None,
+    audit_rate: float = 0.0,
 ) -> Engine:
     problem = problems.load(problem_path)
     strategy = strategy or FunSearchStrategy(FunSearchConfig(num_islands=2), seed=0)
@@ -46,7 +47,9 @@ def make_engine(
         evaluator=Evaluator(problem, InProcessSandbox()),  # type: ignore[arg-type]
         gateway=Gateway([(llm, 1.0)], budget, random.Random(0)),
         strategy=strategy,
-        limits=EngineLimits(max_evals=max_evals, concurrency=concurrency, workers=2),
+        limits=EngineLimits(
+            max_evals=max_evals, concurrency=concurrency, workers=2, audit_rate=audit_rate
+        ),
         progress=progress,
     )
 
@@ -126,7 +129,7 @@ def test_syntactic_duplicates_are_not_evaluated_again(
     engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
     progress = asyncio.run(engine.run())
     assert progress.duplicates == 2
-    assert engine.evaluator.sandbox.runs == 3  # seed, 2*x, 3*x+1
+    assert engine.evaluator.sandbox.runs == 6  # probe + train: seed, 2*x, 3*x+1
     duplicates = [p for p in archive.iter_programs(run.id) if p.status == "duplicate"]
     assert len(duplicates) == 2 and all(
         d.duplicate_of == duplicates[0].duplicate_of for d in duplicates
@@ -201,3 +204,54 @@ def test_time_limit_abandons_slow_calls(archive: Archive, tiny_problem_path: str
     assert time.monotonic() - started < 5
     assert "time limit" in progress.stop_reason
     assert progress.evaluations == 1  # only the seed
+
+
+def scripted(bodies: list[str]) -> FakeLLM:
+    replies = iter(bodies)
+    return FakeLLM(lambda request: fence(next(replies, "def f(x):\n    return 3 * x + 1")))
+
+
+SAME_FUNCTION = [  # written three different ways, computing the same thing
+    "def f(x):\n    return 2 * x",
+    "def f(x):\n    return x + x",
+    "def f(x):\n    y = x * 2\n    return y",
+]
+
+
+def test_functional_duplicates_skip_the_full_evaluation(
+    archive: Archive, tiny_problem_path: str
+) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    llm = scripted([*SAME_FUNCTION, "def f(x):\n    return 2 * x + 0.5"])
+    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
+    progress = asyncio.run(engine.run())
+    twins = [p for p in archive.iter_programs(run.id) if p.duplicate_kind == "functional"]
+    assert len(twins) == 2 and progress.duplicates == 2
+    original = archive.get_program(twins[0].duplicate_of)
+    assert "return 2 * x\n" in original.source
+    assert all(t.score == original.score for t in twins)
+    assert all(t.functional_hash == original.functional_hash for t in twins)
+    assert engine.evaluator.sandbox.runs == 2 + 2 + 1 + 1 + 2  # seed, 2*x, 2 probes, 2*x+0.5
+    summary = archive.summary(run.id)
+    assert summary.duplicates_functional == 2 and summary.seconds_saved >= 0
+
+
+def test_audits_measure_collisions(archive: Archive, tiny_problem_path: str) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    llm = scripted(SAME_FUNCTION)
+    engine = make_engine(
+        archive, run, tiny_problem_path, llm, max_evals=4, concurrency=1, audit_rate=1.0
+    )
+    asyncio.run(engine.run())
+    summary = archive.summary(run.id)
+    assert summary.audits == 2 and summary.collisions == 0 and summary.collision_rate == 0.0
+
+
+def test_probe_failure_stops_the_cascade(archive: Archive, tiny_problem_path: str) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    llm = scripted(["def f(x):\n    if x == 7:\n        raise ValueError('seven')\n    return x"])
+    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=2, concurrency=1)
+    asyncio.run(engine.run())
+    failed = [p for p in archive.iter_programs(run.id) if p.status == "error"]
+    assert len(failed) == 1 and "on the probe instances" in failed[0].error
+    assert engine.evaluator.sandbox.runs == 2 + 1  # seed (probe + train), the failed probe

@@ -6,7 +6,7 @@ a cap set greedily: it goes through the vectors from the highest priority to the
 vectors already chosen.
 """
 
-import numpy as np  # noqa: F401 (for the evolved function)
+import numpy as np
 
 
 # EVOLVE-BLOCK-START
