@@ -7,8 +7,8 @@
    `find_by_syntactic_hash` / `find_by_functional_hash`; `lineage`; and, for inspection
    only, `summary` and `best_over_time` (they scan the run). Target: ≤ 20 ms for the first.
 3. Memory: the controller's RSS before opening the archive and after all the queries (the
-   archive holds no programs in RAM), and the bytes per program that the FunSearch
-   strategy keeps in memory (one small ScoredProgram each), measured with tracemalloc.
+   archive holds no programs in RAM), and the memory the FunSearch strategy holds after
+   N programs were added, for growing N (flat: its clusters are capped), by tracemalloc.
 
     python benchmarks/archive_scale.py [--programs 1000000] [--db URL] [--keep]
 """
@@ -33,7 +33,7 @@ from archive import Archive
 from archive.database import open_engine
 from archive.tables import LineageRow, ProgramRow, utc_now
 from evolve.strategies.base import ScoredProgram
-from evolve.strategies.funsearch import FunSearchStrategy
+from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
 
 BATCH = 20_000
 TARGET_MS = 20.0
@@ -143,30 +143,21 @@ def time_queries(archive: Archive, run_id: int, first: int, last: int) -> dict[s
     }
 
 
-def strategy_bytes_per_program(count: int) -> tuple[float, int]:
-    """Bytes the FunSearch strategy holds per program (tracemalloc), and its cluster count."""
+def strategy_memory_mib(count: int) -> float:
+    """Memory the FunSearch strategy holds after `count` programs were added (tracemalloc).
+
+    Programs are made on the fly, so only those the strategy keeps stay allocated.
+    """
     rng = random.Random(2)
-    programs = [
-        ScoredProgram(i, round(rng.gauss(-3, 1), 2), (round(rng.gauss(-3, 1), 2),) * 5, 300, i % 10)
-        for i in range(count)
-    ]
     tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    strategy = FunSearchStrategy(seed=0)
-    for program in programs:
-        strategy.add(program)
-    used = tracemalloc.get_traced_memory()[0] - before
+    strategy = FunSearchStrategy(FunSearchConfig(num_islands=4), seed=0)
+    for i in range(count):
+        score = round(rng.gauss(-3, 1), 2)
+        signature = tuple(round(score + rng.gauss(0, 0.1), 2) for _ in range(5))
+        strategy.add(ScoredProgram(i, score, signature, rng.randrange(200, 800), i % 4))
+    held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    own = sum(_scored_program_bytes(p) for p in programs[:1000]) / 1000
-    return used / count + own, strategy.size
-
-
-def _scored_program_bytes(program: ScoredProgram) -> int:
-    """The ScoredProgram itself (created before tracing, kept alive by the strategy)."""
-    import sys
-
-    signature = sys.getsizeof(program.signature) + sum(map(sys.getsizeof, program.signature))
-    return sys.getsizeof(program) + signature + sys.getsizeof(program.score)
+    return held / 2**20
 
 
 def main() -> None:
@@ -209,10 +200,9 @@ def _report(url: str, run_id: int, rss_start: float, strategy_programs: int) -> 
         print(f"  {name:<48} {ms:9.2f} ms{flag}")
     print(f"controller RSS: {rss_start:.0f} MiB before opening the archive, "
           f"{rss_end:.0f} MiB after all the queries")  # fmt: skip
-    per_program, size = strategy_bytes_per_program(strategy_programs)
-    print(f"FunSearch strategy in memory: {per_program:.0f} bytes per program "
-          f"({strategy_programs:,} programs, {size:,} kept; "
-          f"~{per_program * 1e6 / 2**20:.0f} MiB per million programs)")  # fmt: skip
+    sizes = sorted({strategy_programs // 100, strategy_programs // 10, strategy_programs})
+    held = ", ".join(f"{n:,}: {strategy_memory_mib(n):.1f} MiB" for n in sizes if n)
+    print(f"FunSearch strategy memory after N programs added (bounded by its caps): {held}")
 
 
 if __name__ == "__main__":

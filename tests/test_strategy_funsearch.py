@@ -264,3 +264,42 @@ def test_cluster_weights_stay_right_as_lengths_arrive() -> None:
     counts = Counter(db.select(rng).parent_ids[0] for _ in range(draws))
     for i, weight in enumerate(weights):
         assert counts[i] / draws == pytest.approx(weight / sum(weights), abs=0.01)
+
+
+def _held(strategy: FunSearchStrategy) -> int:
+    """Programs the strategy keeps in memory, over all islands and clusters."""
+    return sum(
+        len(cluster.programs)
+        for island in strategy._islands
+        for cluster in island.clusters.values()
+    )
+
+
+def test_memory_is_bounded_whatever_the_number_of_programs() -> None:
+    config = FunSearchConfig(
+        num_islands=2, reset_period=0, max_clusters_per_island=16, max_programs_per_cluster=4
+    )
+    strategy = FunSearchStrategy(config, seed=0)
+    rng = random.Random(1)
+    for i in range(20_000):
+        score = float(rng.randrange(100))
+        strategy.add(ScoredProgram(i, score, (score, float(i % 7)), rng.randrange(50, 500), i % 2))
+    assert strategy.size == 20_000
+    assert _held(strategy) <= 2 * 16 * 4
+    for island in strategy._islands:  # the best clusters are the ones kept
+        assert min(c.score for c in island.clusters.values()) >= 90
+    strategy.select(random.Random(0))
+
+
+def test_full_cluster_keeps_its_shortest_programs() -> None:
+    config = FunSearchConfig(num_islands=1, reset_period=0, max_programs_per_cluster=3)
+    strategy = FunSearchStrategy(config, seed=0)
+    for i, length in enumerate([50, 40, 60, 10, 70, 20]):
+        strategy.add(ScoredProgram(i, 1.0, (1.0,), length, 0))
+    (cluster,) = strategy._islands[0].clusters.values()
+    assert sorted(p.length for p in cluster.programs) == [10, 20, 40]
+
+
+def test_bad_caps_are_refused() -> None:
+    with pytest.raises(ConfigError, match="max_programs_per_cluster"):
+        FunSearchConfig(max_programs_per_cluster=0)

@@ -39,6 +39,11 @@ class FunSearchConfig:
         cluster_sampling_temperature_period: programs per island after which it restarts.
         reset_period: programs added (all islands) between resets of the weaker half;
             0 disables resets.
+        max_clusters_per_island: beyond it, the lowest-scoring cluster is dropped (the
+            cluster softmax gives it next to no weight); keeps memory flat as runs grow.
+        max_programs_per_cluster: beyond it, a cluster keeps its shortest programs (those
+            its sampling favours); with the cap above, the database's memory is bounded
+            whatever the archive's size. FunSearch keeps everything in RAM instead.
     """
 
     num_islands: int = 10
@@ -46,6 +51,8 @@ class FunSearchConfig:
     cluster_sampling_temperature_init: float = 0.1
     cluster_sampling_temperature_period: int = 30_000
     reset_period: int = 400
+    max_clusters_per_island: int = 256
+    max_programs_per_cluster: int = 32
 
     def __post_init__(self) -> None:
         rules = {
@@ -60,6 +67,8 @@ class FunSearchConfig:
                 "at least 1",
             ),
             "reset_period": (self.reset_period >= 0, "0 (no resets) or more"),
+            "max_clusters_per_island": (self.max_clusters_per_island >= 1, "at least 1"),
+            "max_programs_per_cluster": (self.max_programs_per_cluster >= 1, "at least 1"),
         }
         for name, (ok, expected) in rules.items():
             if not ok:
@@ -80,16 +89,26 @@ class IslandSummary:
 class _Cluster:
     """Programs with one signature; samples shorter programs more often."""
 
-    __slots__ = ("_cumulative", "_high", "_low", "programs", "score")
+    __slots__ = ("_cumulative", "_high", "_low", "capacity", "key", "programs", "score")
 
-    def __init__(self, score: float) -> None:
-        self.score = score
+    def __init__(self, key: tuple[float, ...], score: float, capacity: int) -> None:
+        self.key, self.score, self.capacity = key, score, capacity
         self.programs: list[ScoredProgram] = []
         self._low = self._high = 0
         self._cumulative: list[float] = []
 
     def register(self, program: ScoredProgram) -> None:
-        """Add `program`; the weights are only recomputed when the length range grows."""
+        """Add `program`; the weights are only recomputed when the length range grows.
+
+        A full cluster keeps its shortest programs: `program` replaces the longest one
+        if it is shorter, and is left out otherwise.
+        """
+        if len(self.programs) >= self.capacity:
+            longest = max(range(len(self.programs)), key=lambda i: self.programs[i].length)
+            if program.length < self.programs[longest].length:
+                self.programs[longest] = program
+                self._cumulative = []
+            return
         self.programs.append(program)
         if self._cumulative and self._low <= program.length <= self._high:
             self._cumulative.append(self._cumulative[-1] + self._weight(program.length))
@@ -128,14 +147,23 @@ class _Island:
         key = program.signature or (program.score,)
         cluster = self.clusters.get(key)
         if cluster is None:
-            cluster = self.clusters[key] = _Cluster(program.score)
+            capacity = self._config.max_programs_per_cluster
+            cluster = self.clusters[key] = _Cluster(key, program.score, capacity)
             self._order.append(cluster)
             self._scores.append(program.score)
         cluster.register(program)
+        if len(self._order) > self._config.max_clusters_per_island:
+            self._drop_weakest_cluster()
         self.num_programs += 1
         self._softmax = None
         if self.best is None or program.score > self.best.score:
             self.best = program
+
+    def _drop_weakest_cluster(self) -> None:
+        """Forget the lowest-scoring cluster (the oldest among equals)."""
+        index = min(range(len(self._scores)), key=lambda i: self._scores[i])
+        del self.clusters[self._order[index].key]
+        del self._order[index], self._scores[index]
 
     @property
     def temperature(self) -> float:
