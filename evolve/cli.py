@@ -6,12 +6,12 @@ Each group of commands lives in its own module with a `register(app)` function.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from evolve import cli_archive, cli_inspect, cli_problems, cli_sandbox
-from evolve.cli_common import JsonOption, emit_json, err_console, user_errors
+from evolve.cli_common import JsonOption, emit_json, err_console, out_console, user_errors
 from evolve.config import DEFAULT_DB
 from evolve.display import live_progress
 
@@ -50,7 +50,7 @@ def run(
     max_evals: Annotated[
         int | None,
         typer.Option(
-            help="Evaluations in the whole run [default: 300 when no other budget is given]."
+            help="Evaluations in the whole run [default: 200 when no other budget is given]."
         ),
     ] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="LLM calls in the whole run.")] = None,
@@ -68,6 +68,13 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
     config: Annotated[
         Path | None, typer.Option(help="TOML or YAML file with the same keys.")
+    ] = None,
+    suite: Annotated[
+        str | None,
+        typer.Option(help="puzzles only: run every puzzle of builtin or p3:FILE[:train|test]."),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="With --suite p3:FILE: P3's train or test split.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -94,6 +101,9 @@ def run(
             "[bold red]error:[/bold red] give a PROBLEM (e.g. bin_packing) or --resume RUN"
         )
         raise typer.Exit(2)
+    if suite is not None or split is not None:
+        _run_suite(overrides, suite, split, config, as_json)
+        return
     with user_errors():
         prepared = prepare_run(overrides, config_file=config, resume=resume)
         for notice in prepared.notices:
@@ -112,6 +122,38 @@ def run(
             raise typer.Exit(130) from None
     if as_json:
         emit_json(prepared.progress.as_json())
+
+
+def _run_suite(
+    overrides: dict[str, Any], suite: str | None, split: str | None, config: Path | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """`evolve run puzzles --suite ...`: one run per puzzle, then solved / total, pass@k."""
+    from evolve.suite import PuzzleOutcome, run_suite
+
+    if overrides["problem"] != "puzzles" or suite is None:
+        err_console.print(
+            "[bold red]error:[/bold red] --suite/--split go with: run puzzles --suite"
+        )
+        raise typer.Exit(2)
+
+    def report(index: int, outcome: PuzzleOutcome) -> None:
+        if not as_json:
+            mark = "solved" if outcome.solved else "not solved"
+            err_console.print(f"{index + 1}. {outcome.name}: {mark} ({outcome.attempts} attempts)")
+
+    with user_errors():
+        result = run_suite(
+            overrides, suite_spec=suite, split=split, config_file=config, on_puzzle=report
+        )
+    for notice in result.notices:
+        err_console.print(f"[yellow]{notice}[/yellow]")
+    if as_json:
+        emit_json(result.as_json())
+        return
+    passes = ", ".join(f"pass@{k} {'-' if v is None else f'{v:.3f}'}"
+                       for k, v in result.pass_at_k().items())  # fmt: skip
+    out_console.print(f"{result.suite}: solved {result.solved} / {result.total}; {passes}")
 
 
 for _module in (cli_archive, cli_inspect, cli_problems, cli_sandbox):

@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from evolve.exceptions import ConfigError
 
-__all__ = ["DEFAULT_DB", "RunConfig", "load_config_file", "make_config"]
+__all__ = ["DEFAULT_DB", "DEFAULT_MAX_EVALS", "RunConfig", "load_config_file", "make_config"]
 
 DEFAULT_DB = "sqlite:///evolve.db"
+DEFAULT_MAX_EVALS = 200  # about half a minute offline on 2 cores
 
 
 class RunConfig(BaseModel):
@@ -58,7 +59,7 @@ class RunConfig(BaseModel):
         budgets = (self.max_evals, self.max_llm_calls, self.budget_usd, self.time_limit)
         if any(b is not None for b in budgets):
             return self
-        return self.model_copy(update={"max_evals": 300})
+        return self.model_copy(update={"max_evals": DEFAULT_MAX_EVALS})
 
 
 def load_config_file(path: Path) -> dict[str, Any]:

@@ -52,6 +52,6 @@ def test_unknown_and_invalid_keys() -> None:
 
 
 def test_default_budget_only_when_none_given() -> None:
-    assert RunConfig(problem="p").with_default_limits().max_evals == 300
+    assert RunConfig(problem="p").with_default_limits().max_evals == 200
     limited = RunConfig(problem="p", time_limit=5).with_default_limits()
     assert limited.max_evals is None
