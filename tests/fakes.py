@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from evolve.llm import Completion, LLMRequest
-from sandbox import Limits, Result, Status
+from sandbox import FakeSandbox, Result, Status
+from sandbox.result import Job
 
-__all__ = ["FakeLLM", "InProcessSandbox"]
+__all__ = ["FakeLLM", "in_process_sandbox"]
 
 
 class FakeLLM:
@@ -45,46 +46,25 @@ class FakeLLM:
         )
 
 
-class InProcessSandbox:
-    """Runs candidates in this process: fast and trusting, for engine tests only."""
+def in_process_sandbox() -> FakeSandbox:
+    """A FakeSandbox that runs candidates in this process: fast and trusting, for engine
+    tests only. `len(sandbox.jobs)` counts the runs."""
+    return FakeSandbox(_run_in_process)
 
-    def __init__(self, *_: Any, **__: Any) -> None:
-        self.shared: dict[str, dict[str, Any]] = {}
-        self.runs = 0
 
-    def share(self, key: str, instances: Mapping[str, Any], prepare: str | None = None) -> None:
-        prep = _resolve(prepare) if prepare else (lambda x: x)
-        self.shared[key] = {name: prep(value) for name, value in instances.items()}
-
-    def run(
-        self,
-        source: str,
-        entry: str,
-        args: Sequence[Any] = (),
-        *,
-        harness: str | None = None,
-        shared: str | None = None,
-        limits: Limits | None = None,
-    ) -> Result:
-        self.runs += 1
-        namespace: dict[str, Any] = {}
-        try:
-            exec(compile(source, "<candidate>", "exec"), namespace)
-            fn = namespace[entry]
-            if harness and shared:
-                run = _resolve(harness)
-                value = {name: run(fn, inst) for name, inst in self.shared[shared].items()}
-            else:
-                value = fn(*args)
-        except Exception as exc:
-            return Result(Status.ERROR, error=f"{type(exc).__name__}: {exc}")
-        return Result(Status.OK, value=value)
-
-    async def arun(self, *args: Any, **kwargs: Any) -> Result:
-        return self.run(*args, **kwargs)
-
-    def close(self) -> None:
-        pass
+def _run_in_process(job: Job, instances: Mapping[str, Any] | None) -> Result:
+    namespace: dict[str, Any] = {}
+    try:
+        exec(compile(job.source, "<candidate>", "exec"), namespace)
+        fn = namespace[job.entry]
+        if job.harness and instances is not None:
+            run = _resolve(job.harness)
+            value = {name: run(fn, instance) for name, instance in instances.items()}
+        else:
+            value = fn(*job.args)
+    except Exception as exc:
+        return Result(Status.ERROR, error=f"{type(exc).__name__}: {exc}")
+    return Result(Status.OK, value=value)
 
 
 def _resolve(ref: str) -> Callable[..., Any]:

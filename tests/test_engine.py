@@ -17,7 +17,7 @@ from evolve.evaluate import Evaluator
 from evolve.llm import Completion, Gateway, LLMRequest
 from evolve.progress import RunProgress
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
-from tests.fakes import FakeLLM, InProcessSandbox
+from tests.fakes import FakeLLM, in_process_sandbox
 
 
 def fence(body: str) -> str:
@@ -44,7 +44,7 @@ def make_engine(
         run=run,
         problem=problem,
         archive=archive,
-        evaluator=Evaluator(problem, InProcessSandbox()),  # type: ignore[arg-type]
+        evaluator=Evaluator(problem, in_process_sandbox()),  # type: ignore[arg-type]
         gateway=Gateway([(llm, 1.0)], budget, random.Random(0)),
         strategy=strategy,
         limits=EngineLimits(
@@ -129,7 +129,7 @@ def test_syntactic_duplicates_are_not_evaluated_again(
     engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
     progress = asyncio.run(engine.run())
     assert progress.duplicates == 2
-    assert engine.evaluator.sandbox.runs == 6  # probe + train: seed, 2*x, 3*x+1
+    assert len(engine.evaluator.sandbox.jobs) == 6  # probe + train: seed, 2*x, 3*x+1
     duplicates = [p for p in archive.iter_programs(run.id) if p.status == "duplicate"]
     assert len(duplicates) == 2 and all(
         d.duplicate_of == duplicates[0].duplicate_of for d in duplicates
@@ -231,7 +231,7 @@ def test_functional_duplicates_skip_the_full_evaluation(
     assert "return 2 * x\n" in original.source
     assert all(t.score == original.score for t in twins)
     assert all(t.functional_hash == original.functional_hash for t in twins)
-    assert engine.evaluator.sandbox.runs == 2 + 2 + 1 + 1 + 2  # seed, 2*x, 2 probes, 2*x+0.5
+    assert len(engine.evaluator.sandbox.jobs) == 2 + 2 + 1 + 1 + 2  # seed, 2*x, 2 probes, 2*x+0.5
     summary = archive.summary(run.id)
     assert summary.duplicates_functional == 2 and summary.seconds_saved >= 0
 
@@ -254,4 +254,4 @@ def test_probe_failure_stops_the_cascade(archive: Archive, tiny_problem_path: st
     asyncio.run(engine.run())
     failed = [p for p in archive.iter_programs(run.id) if p.status == "error"]
     assert len(failed) == 1 and "on the probe instances" in failed[0].error
-    assert engine.evaluator.sandbox.runs == 2 + 1  # seed (probe + train), the failed probe
+    assert len(engine.evaluator.sandbox.jobs) == 2 + 1  # seed (probe + train), the failed probe
