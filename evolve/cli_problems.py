@@ -40,9 +40,15 @@ def eval_program(
         str | None, typer.Option(help="A named data set (see `evolve problems`).")
     ] = None,
     split: Annotated[str, typer.Option(help="Split, when no --dataset is given.")] = "test",
+    suite: Annotated[
+        str, typer.Option(help="puzzles with a JSON {puzzle: source} file: the puzzle set.")
+    ] = "builtin",
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate one program file and print the score and the metrics."""
+    if problem == "puzzles" and program.suffix == ".json":
+        _eval_puzzles(program, suite, as_json)
+        return
     with user_errors():
         target = load(problem)
         evaluation, label = evaluate_file(target, program, dataset=dataset, split=split)
@@ -51,6 +57,33 @@ def eval_program(
     else:
         _print_evaluation(target, label, evaluation)
     if not evaluation.ok:
+        raise typer.Exit(1)
+
+
+def _eval_puzzles(path: Path, suite: str, as_json: bool) -> None:
+    """`evolve eval puzzles SOLUTIONS.json`: {puzzle_name: solution_source} on a suite."""
+    import json
+
+    from evolve.suite import evaluate_solutions
+
+    with user_errors():
+        try:
+            solutions = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise EvolveError(
+                f"{path}: cannot read a JSON {{puzzle: source}} file: {error}"
+            ) from None
+        if not isinstance(solutions, dict):
+            raise EvolveError(f"{path}: expected a JSON object {{puzzle_name: solution_source}}")
+        report = evaluate_solutions(solutions, suite_spec=suite)
+    if as_json:
+        emit_json(report)
+    else:
+        for name, status in report["per_puzzle"].items():
+            if status != "missing":
+                out_console.print(f"  {name:<24} {escape(status)}", highlight=False)
+        out_console.print(f"{suite}: solved {report['solved']} / {report['total']}")
+    if report["solved"] < len(solutions):
         raise typer.Exit(1)
 
 

@@ -113,9 +113,16 @@ class PreparedRun:
 
 
 def prepare_run(
-    overrides: dict[str, Any], *, config_file: Path | None = None, resume: str | None = None
+    overrides: dict[str, Any],
+    *,
+    config_file: Path | None = None,
+    resume: str | None = None,
+    problem: Problem | None = None,
 ) -> PreparedRun:
-    """Validate the config, open or create the run, rebuild its strategy from the archive."""
+    """Validate the config, open or create the run, rebuild its strategy from the archive.
+
+    `problem`, when given, is used instead of loading `config.problem` (a puzzle of a suite).
+    """
     file_values = load_config_file(config_file) if config_file else {}
     db = overrides.get("db") or file_values.get("db")
     archive = Archive(str(db)) if db else None
@@ -126,7 +133,7 @@ def prepare_run(
     else:
         config = make_config(file_values, overrides).with_default_limits()
         archive = archive or Archive(config.db)
-    problem = problems.load(config.problem)
+    problem = problem or problems.load(config.problem)
     clients, notices = _clients(config, archive)
     if not resume:
         run = archive.create_run(
