@@ -1,4 +1,5 @@
-"""The forked child: confine itself, run the candidate, report on the result pipe, exit.
+"""The forked child: confine itself, wait for its job, run the candidate, report on the
+result pipe, exit.
 
 The report is one JSON header line ({"status", "error", "bytes", "cpu_s", "max_rss_mb"}),
 then, for status "ok", the value's strict JSON ("bytes" long: a report is complete when
@@ -20,44 +21,60 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from sandbox.encode import BadResult, to_json_bytes
-from sandbox.isolate import RESULT_FD, apply_isolation
+from sandbox.isolate import JOB_FD, RESULT_FD, apply_isolation
 from sandbox.layers import ChildLayers
 from sandbox.protocol import write_all
 from sandbox.result import Job
 
-__all__ = ["FILENAME", "format_error", "run_child"]
+__all__ = ["FILENAME", "Resolver", "format_error", "run_child"]
 
 FILENAME = "<candidate>"  # the candidate's frames read `File "<candidate>", line N`
 _SANDBOX_DIR = os.path.dirname(os.path.abspath(__file__))
 _MEMORY_REPORT = b'{"status":"memory","error":"MemoryError: the memory limit was reached"}\n'
 _MAX_ERROR_CHARS = 4000
 
+# job -> (harness, instances), looked up in the zygote's state as of the fork
+Resolver = Callable[[Job], tuple[Callable[..., Any] | None, Mapping[str, Any] | None]]
+
 
 def run_child(
-    job: Job,
-    context: tuple[Callable[..., Any] | None, Mapping[str, Any] | None, ChildLayers],
-    fds: tuple[int, int, int],
-    scratch: str,
+    resolve: Resolver, layers: ChildLayers, fds: tuple[int, int, int, int], scratch: str
 ) -> NoReturn:
-    """Entry point right after fork(); `context` is (harness, instances, layers) and
-    `fds` are the stdout, stderr and result pipes.
-    Whatever happens (even an exception escaping), it ends in os._exit: no report and a
-    nonzero exit code is a CRASH for the supervisor."""
+    """Entry point right after fork, before the job exists: confine this process, wait
+    for the job (its rlimits are set by then), run it, report. `fds` are the stdout,
+    stderr, result and job pipes; `resolve` finds the job's harness and instances in the
+    zygote's state as of the fork. Whatever happens (even an exception escaping), it ends
+    in os._exit: no report and a nonzero exit code is a CRASH for the supervisor."""
     code = 70
     try:
-        harness, instances, layers = context
-        apply_isolation(job.limits, scratch, fds, layers)
-        report = evaluate(job, harness, instances)
-        _flush_stdio()
-        write_all(RESULT_FD, report)
-        os.closerange(1, RESULT_FD + 1)  # EOF on all three pipes: the supervisor is done
-        code = 0
+        apply_isolation(scratch, fds, layers)
+        message = _read_job()
+        if message:  # no job: the zygote discarded this child, or could not limit it
+            cpu_base = _cpu_s()  # the candidate's CPU time, not this child's setup
+            job = Job.from_message(json.loads(message))
+            report = evaluate(job, *resolve(job), cpu_base=cpu_base)
+            _flush_stdio()
+            write_all(RESULT_FD, report)
+            os.closerange(1, RESULT_FD + 1)  # EOF on all three pipes: the supervisor is done
+            code = 0
     finally:
         os._exit(code)
 
 
+def _read_job() -> bytes:
+    """The job's message, up to the end of the pipe (the zygote closes its end)."""
+    chunks = []
+    while chunk := os.read(JOB_FD, 1 << 20):
+        chunks.append(chunk)
+    os.close(JOB_FD)
+    return b"".join(chunks)
+
+
 def evaluate(
-    job: Job, harness: Callable[..., Any] | None, instances: Mapping[str, Any] | None
+    job: Job,
+    harness: Callable[..., Any] | None,
+    instances: Mapping[str, Any] | None,
+    cpu_base: float = 0.0,
 ) -> bytes:
     """Run the candidate and build its report (header line + value)."""
     try:
@@ -67,19 +84,22 @@ def evaluate(
         return _MEMORY_REPORT
     except SystemExit as exc:
         return _header(
-            "crash", f"the program called sys.exit({exc.code!r}) instead of returning a value"
+            "crash",
+            f"the program called sys.exit({exc.code!r}) instead of returning a value",
+            cpu_base=cpu_base,
         )
     except BadResult as exc:
-        return _header("bad_result", str(exc))
+        return _header("bad_result", str(exc), cpu_base=cpu_base)
     except BaseException as exc:
-        return _header("error", format_error(exc))
+        return _header("error", format_error(exc), cpu_base=cpu_base)
     if len(body) > job.limits.result_bytes:
         return _header(
             "output_limit",
             f"the result is {len(body)} bytes of JSON, over the "
             f"limit of {job.limits.result_bytes} bytes",
+            cpu_base=cpu_base,
         )
-    return _header("ok", size=len(body)) + body
+    return _header("ok", size=len(body), cpu_base=cpu_base) + body
 
 
 def load_entry(source: str, entry: str) -> Callable[..., Any]:
@@ -139,11 +159,17 @@ def _safe_str(exc: BaseException) -> str:
         return "<the exception's message could not be printed>"
 
 
-def _header(status: str, error: str = "", size: int = 0) -> bytes:
-    """The report's first line, with the child's own CPU time and peak RSS: the
-    supervisor replies without waiting for the exit, so wait4 cannot measure them."""
+def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_s, max_rss_mb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return usage.ru_utime + usage.ru_stime
+
+
+def _header(status: str, error: str = "", size: int = 0, cpu_base: float = 0.0) -> bytes:
+    """The report's first line, with the candidate's CPU time and the child's peak RSS:
+    the supervisor replies without waiting for the exit, so wait4 cannot measure them."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = max(usage.ru_utime + usage.ru_stime - cpu_base, 0.0)
+    max_rss_mb = usage.ru_maxrss / 1024
     if not error:  # the common case, without the json module's overhead
         return b'{"status":"%s","bytes":%d,"cpu_s":%.6f,"max_rss_mb":%.3f}\n' % (
             status.encode(),

@@ -1,11 +1,15 @@
-"""Isolation layers applied in the forked child before any candidate code runs: own
-session, stdio and a private result fd only, own scratch directory, Landlock, rlimits,
-seccomp. The zygote's own layers (namespaces, no capabilities) are in layers.py; a layer
-the kernel lacks is absent from `layers` and the others still apply.
+"""Isolation layers of a candidate child. The child applies the job-independent ones
+right after fork, before its job exists (see supervise.py: children are forked ahead):
+own session, stdio, a private result fd and the job fd only, own scratch directory,
+Landlock, seccomp. The zygote then sets the job's rlimits on the waiting child with
+prlimit, and only after that hands it the job. The zygote's own layers (namespaces, no
+capabilities) are in layers.py; a layer the kernel lacks is absent from `layers` and the
+others still apply.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import resource
@@ -13,62 +17,82 @@ import resource
 from sandbox.layers import ChildLayers
 from sandbox.result import Limits
 
-__all__ = ["RESULT_FD", "apply_isolation"]
+__all__ = ["CHILD_NAME", "JOB_FD", "RESULT_FD", "RlimitSetter", "apply_isolation"]
 
-RESULT_FD = 3  # the child's private result pipe; every fd above it is closed
+CHILD_NAME = "sandbox-child"  # a child's name, inherited by whatever it forks
+RESULT_FD = 3  # the child's private result pipe
+JOB_FD = 4  # where the child reads its job; every fd above it is closed
 _MIB = 1024 * 1024
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+_PR_SET_NAME = 15
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def apply_isolation(
-    limits: Limits, scratch: str, fds: tuple[int, int, int], layers: ChildLayers
-) -> None:
-    """Confine the calling (freshly forked) process; `fds` are its stdout, stderr and
-    result pipes. Order matters: file descriptors are rearranged before RLIMIT_NOFILE,
-    RLIMIT_AS is set from the final size, and seccomp (which forbids setrlimit) is last."""
+def apply_isolation(scratch: str, fds: tuple[int, int, int, int], layers: ChildLayers) -> None:
+    """Confine the calling (freshly forked) process; `fds` are its stdout, stderr, result
+    and job pipes. Order matters: seccomp (which forbids fork and exec) is last; it also
+    forbids setrlimit, so the rlimits come from the zygote (`RlimitSetter`)."""
+    _name_self()
     os.setsid()  # own process group: the supervisor kills the whole group with killpg
     _plumb_fds(*fds)
     os.chdir(scratch)
     os.environ["TMPDIR"] = scratch  # tempfile works: the rest of /tmp is not writable
     layers.restrict_files(scratch)
-    _set_rlimits(limits)
     layers.restrict_syscalls()
 
 
-def _plumb_fds(stdout_fd: int, stderr_fd: int, result_fd: int) -> None:
+def _name_self() -> None:
+    """Show as CHILD_NAME in ps and /proc (the candidate may rename itself, but whatever
+    it forks starts with this name)."""
+    _libc.prctl(_PR_SET_NAME, CHILD_NAME.encode(), 0, 0, 0)
+
+
+def _plumb_fds(stdout_fd: int, stderr_fd: int, result_fd: int, job_fd: int) -> None:
     """stdin from /dev/null, stdout/stderr to the capture pipes, the result pipe on fd 3,
-    everything else (the zygote's control channel included) closed."""
-    sources = [os.open(os.devnull, os.O_RDONLY), stdout_fd, stderr_fd, result_fd]
-    if min(sources) <= RESULT_FD:  # dup first, so that no target overwrites a source
+    the job pipe on fd 4, everything else (the zygote's control channel included) closed."""
+    sources = [os.open(os.devnull, os.O_RDONLY), stdout_fd, stderr_fd, result_fd, job_fd]
+    if min(sources) <= JOB_FD:  # dup first, so that no target overwrites a source
         sources = [os.dup(fd) for fd in sources]
     for target, fd in enumerate(sources):
         os.dup2(fd, target)
-    os.closerange(RESULT_FD + 1, 1 << 20)
+    os.closerange(JOB_FD + 1, 1 << 20)
 
 
-def _set_rlimits(limits: Limits) -> None:
-    cpu_s = math.ceil(limits.cpu_s if limits.cpu_s is not None else limits.timeout_s)
-    _limit(resource.RLIMIT_CORE, 0)
-    _limit(resource.RLIMIT_CPU, max(cpu_s, 1), max(cpu_s, 1) + 1)  # SIGXCPU, then SIGKILL
-    _limit(resource.RLIMIT_FSIZE, limits.file_size_mb * _MIB)
-    _limit(resource.RLIMIT_NOFILE, limits.open_files)
-    _limit(resource.RLIMIT_AS, _address_space() + limits.memory_mb * _MIB)
+class RlimitSetter:
+    """Sets a waiting child's rlimits from the zygote (prlimit), never above the zygote's
+    own hard limits, which every child inherits (an unprivileged user cannot raise them)."""
+
+    _WHICH = (
+        resource.RLIMIT_CORE,
+        resource.RLIMIT_CPU,
+        resource.RLIMIT_FSIZE,
+        resource.RLIMIT_NOFILE,
+        resource.RLIMIT_AS,
+    )
+
+    def __init__(self) -> None:
+        self._hard = {which: resource.getrlimit(which)[1] for which in self._WHICH}
+
+    def apply(self, pid: int, limits: Limits) -> None:
+        """Limit child `pid`; raises OSError (then the child must not get its job)."""
+        cpu_s = max(math.ceil(limits.cpu_s if limits.cpu_s is not None else limits.timeout_s), 1)
+        self._limit(pid, resource.RLIMIT_CORE, 0)
+        self._limit(pid, resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL
+        self._limit(pid, resource.RLIMIT_FSIZE, limits.file_size_mb * _MIB)
+        self._limit(pid, resource.RLIMIT_NOFILE, limits.open_files)
+        self._limit(pid, resource.RLIMIT_AS, _address_space(pid) + limits.memory_mb * _MIB)
+
+    def _limit(self, pid: int, which: int, soft: int, hard: int | None = None) -> None:
+        hard = soft if hard is None else hard
+        current_hard = self._hard[which]
+        if current_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.prlimit(pid, which, (soft, hard))
 
 
-def _limit(which: int, soft: int, hard: int | None = None) -> None:
-    """Set soft and hard limits, never above the current hard limit (an unprivileged user
-    cannot raise it)."""
-    hard = soft if hard is None else hard
-    _, current_hard = resource.getrlimit(which)
-    if current_hard != resource.RLIM_INFINITY:
-        soft, hard = min(soft, current_hard), min(hard, current_hard)
-    resource.setrlimit(which, (soft, hard))
-
-
-def _address_space() -> int:
-    """This process's current virtual size in bytes (the worker's own, before the candidate).
-    Plain os calls: the io stack would cost a fresh child ~0.2 ms of page faults."""
-    fd = os.open("/proc/self/statm", os.O_RDONLY)
+def _address_space(pid: int) -> int:
+    """The child's current virtual size in bytes (the worker's own, before the candidate)."""
+    fd = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
     try:
         pages = int(os.read(fd, 256).split()[0])
     finally:

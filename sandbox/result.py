@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = ["Job", "Limits", "Result", "Status"]
@@ -96,7 +96,7 @@ class Job:
             "args": list(self.args),
             "harness": self.harness,
             "shared": self.shared,
-            "limits": asdict(self.limits),
+            "limits": {f.name: getattr(self.limits, f.name) for f in fields(Limits)},
         }
 
     @classmethod

@@ -1,4 +1,5 @@
-"""The zygote's side of candidate runs: fork, watch, kill, measure, clean up.
+"""The zygote's side of candidate runs: fork ahead, hand over, watch, kill, measure,
+clean up.
 
 Each child runs in its own session. The supervisor pumps its stdout, stderr and result
 pipes until the child has reported and closed them, exits, overflows its result cap, or
@@ -12,15 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import select
 import signal
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sandbox.child import run_child
+from sandbox.child import Resolver, run_child
+from sandbox.isolate import RlimitSetter
 from sandbox.layers import ChildLayers
+from sandbox.protocol import write_all
 from sandbox.result import Job
 from sandbox.scratch import remove_tree
 from sandbox.verdict import Exit, classify, exit_details, report_complete
@@ -30,9 +36,6 @@ __all__ = ["Capture", "Supervisor"]
 _DRAIN_GRACE_S = 0.2  # after the child exits, how long to wait for its pipes to close
 _REPORT_SLACK = 64 * 1024  # the report's header line on top of the result's own cap
 _STRAY_ROUNDS = 8
-
-Harness = Callable[..., Any] | None
-Instances = Mapping[str, Any] | None
 
 
 class Capture:
@@ -54,36 +57,72 @@ class Capture:
         return self.data.decode("utf-8", "replace") + note
 
 
-class Supervisor:
-    """Runs jobs one at a time in forked children, each in a fresh scratch directory."""
+@dataclass(frozen=True)
+class _Child:
+    """A child forked ahead of its job: confining itself, then waiting on its job pipe."""
 
-    def __init__(self, scratch_root: str, layers: ChildLayers) -> None:
+    pid: int
+    reads: tuple[int, int, int]  # read ends of its stdout, stderr and result pipes
+    job_fd: int  # write end of its job pipe
+    scratch: str
+    generation: int  # the zygote's state it was forked from (harnesses, shared instances)
+
+
+class Supervisor:
+    """Runs jobs one at a time in forked children, each in a fresh scratch directory.
+
+    The next child is forked ahead of time (`prepare`, called after each reply), so the
+    fork and its job-independent layers are off the critical path; a child forked from
+    an older generation of the zygote's state is discarded. `resolve` finds a job's
+    harness and instances; the child calls it in its copy of that state."""
+
+    def __init__(self, scratch_root: str, layers: ChildLayers, resolve: Resolver) -> None:
         self._root = scratch_root
         self._layers = layers
+        self._resolve = resolve
+        self._rlimits = RlimitSetter()
         self._jobs = itertools.count()
+        self._next: _Child | None = None
         self._leftovers: list[tuple[int | None, str]] = []  # (unreaped child, its scratch)
 
     @property
     def has_leftovers(self) -> bool:
         return bool(self._leftovers)
 
+    def prepare(self, generation: int) -> int | None:
+        """Fork the next child unless one of this generation waits; its pid, if new."""
+        if self._next is not None:
+            if self._next.generation == generation:
+                return None
+            self._discard(self._next)
+        self._next = None
+        self._next = self._fork(generation)
+        return self._next.pid
+
+    def prepare_and_announce(self, generation: int, on_start: Callable[[int], None]) -> None:
+        """After a reply: fork the next child (announced with `on_start`), then clean up."""
+        pid = self.prepare(generation)
+        if pid is not None:
+            on_start(pid)
+        if self._leftovers:
+            self.settle(block=False)
+
     def run(
-        self, job: Job, harness: Harness, instances: Instances, on_start: Callable[[int], None]
+        self, job: Job, generation: int, on_start: Callable[[int], None]
     ) -> tuple[dict[str, Any], bytes]:
         """Run `job` and return the reply for the controller: (meta, value-JSON blob)."""
-        self.settle(block=False)
-        scratch = os.path.join(self._root, str(next(self._jobs)))
-        try:
-            os.mkdir(scratch, 0o700)
-        except FileNotFoundError:  # someone cleaned /tmp under the worker's feet
-            os.makedirs(scratch, 0o700)
+        if self._leftovers:
+            self.settle(block=False)
+        pid = self.prepare(generation)
+        if pid is not None:
+            on_start(pid)
+        assert self._next is not None
+        child, self._next = self._next, None
         unreaped: list[int] = []
         try:
-            return _fork_and_watch(
-                job, (harness, instances, self._layers), scratch, on_start, unreaped
-            )
+            return _hand_over_and_watch(job, child, self._rlimits, unreaped)
         finally:
-            self._leftovers.append((unreaped[0] if unreaped else None, scratch))
+            self._leftovers.append((unreaped[0] if unreaped else None, child.scratch))
 
     def settle(self, *, block: bool = True) -> None:
         """Reap children killed after they reported, remove scratch directories, and kill
@@ -93,30 +132,62 @@ class Supervisor:
             if pid is None or _reaped(pid, block):
                 remove_tree(scratch)
                 self._leftovers.remove(entry)
-        _kill_strays(exclude={pid for pid, _ in self._leftovers})
+        exclude = {pid for pid, _ in self._leftovers}
+        if self._next is not None:
+            exclude.add(self._next.pid)
+        _kill_strays(exclude)
+
+    def _fork(self, generation: int) -> _Child:
+        scratch = os.path.join(self._root, str(next(self._jobs)))
+        try:
+            os.mkdir(scratch, 0o700)
+        except FileNotFoundError:  # someone cleaned /tmp under the worker's feet
+            os.makedirs(scratch, 0o700)
+        pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, result; job (reversed)
+        sys.stdout.flush()  # the child inherits these streams: start them empty
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            for read_end, _ in pipes[:3]:
+                os.close(read_end)
+            os.close(pipes[3][1])
+            fds = (pipes[0][1], pipes[1][1], pipes[2][1], pipes[3][0])
+            run_child(self._resolve, self._layers, fds, scratch)
+        for _, write_end in pipes[:3]:
+            os.close(write_end)
+        os.close(pipes[3][0])
+        reads = (pipes[0][0], pipes[1][0], pipes[2][0])
+        return _Child(pid, reads, pipes[3][1], scratch, generation)
+
+    def _discard(self, child: _Child) -> None:
+        """Kill a child that never got a job (it may not have left our group yet)."""
+        for fd in (*child.reads, child.job_fd):
+            os.close(fd)
+        _kill_group(child.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+        self._leftovers.append((child.pid, child.scratch))
 
 
-def _fork_and_watch(
-    job: Job,
-    context: tuple[Harness, Instances, ChildLayers],
-    scratch: str,
-    on_start: Callable[[int], None],
-    unreaped: list[int],
+def _hand_over_and_watch(
+    job: Job, child: _Child, rlimits: RlimitSetter, unreaped: list[int]
 ) -> tuple[dict[str, Any], bytes]:
-    pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, result
+    """Limit the waiting child, give it the job, and watch it until it is done."""
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        for read_end, _ in pipes:
-            os.close(read_end)
-        run_child(job, context, (pipes[0][1], pipes[1][1], pipes[2][1]), scratch)
-    for _, write_end in pipes:
-        os.close(write_end)
+    try:
+        rlimits.apply(child.pid, job.limits)
+        write_all(child.job_fd, json.dumps(job.to_message()).encode())
+    except OSError:  # dead already, or not limited: it must not run; watch sees it exit
+        _kill_group(child.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+    finally:
+        os.close(child.job_fd)
     limits = job.limits
     caps = (limits.output_bytes, limits.output_bytes, limits.result_bytes + _REPORT_SLACK)
-    captures = {read_end: Capture(cap) for (read_end, _), cap in zip(pipes, caps, strict=True)}
+    captures = {fd: Capture(cap) for fd, cap in zip(child.reads, caps, strict=True)}
     try:
-        exit_ = _watch_and_end(pid, captures, start, limits.timeout_s, on_start, unreaped)
+        exit_ = _watch_and_end(child.pid, captures, start, limits.timeout_s, unreaped)
     finally:
         for fd in captures:
             os.close(fd)
@@ -141,13 +212,11 @@ def _watch_and_end(
     captures: dict[int, Capture],
     start: float,
     timeout_s: float,
-    on_start: Callable[[int], None],
     unreaped: list[int],
 ) -> Exit:
     """Watch the child until it is done, then kill its group. A child that reported is
     left for `settle` to reap; any other is reaped now for wait4's verdict."""
     try:
-        on_start(pid)
         outcome = _watch(pid, captures, start + timeout_s)
     except BaseException:
         _kill_group(pid)

@@ -125,7 +125,7 @@ class Worker:
         """Send a control request (not a run) and return the reply; SandboxError if it fails."""
         try:
             self._send(meta, blob)
-            reply, _ = protocol.recv(self._fd_out, time.monotonic() + _START_TIMEOUT_S)
+            reply, _ = self._recv(time.monotonic() + _START_TIMEOUT_S)
         except (OSError, EOFError, TimeoutError) as exc:
             self.kill()
             raise SandboxError(f"a sandbox worker failed during {meta.get('op')} ({exc})") from None
@@ -138,10 +138,7 @@ class Worker:
         deadline = time.monotonic() + safety_deadline(timeout_s)
         try:
             protocol.write_all(self._fd_in, message)
-            meta, blob = protocol.recv(self._fd_out, deadline)
-            while "started" in meta:
-                self._child_pid = int(meta["started"])
-                meta, blob = protocol.recv(self._fd_out, deadline)
+            meta, blob = self._recv(deadline)
         except TimeoutError:  # before OSError, its base class
             return self._restart(
                 Status.TIMEOUT,
@@ -158,6 +155,15 @@ class Worker:
         if "fail" in meta:
             raise SandboxError(meta["fail"])
         return _to_result(meta, blob)
+
+    def _recv(self, deadline: float) -> tuple[dict[str, Any], bytes]:
+        """The next reply; on the way, note the pid of the child the zygote forked for
+        the next run (announced when forked, usually ahead of the run)."""
+        meta, blob = protocol.recv(self._fd_out, deadline)
+        while "started" in meta:
+            self._child_pid = int(meta["started"])
+            meta, blob = protocol.recv(self._fd_out, deadline)
+        return meta, blob
 
     def kill(self) -> None:
         """SIGKILL the zygote and the process group of the child it was running."""

@@ -7,7 +7,8 @@ and stderr, so neither a preloaded module nor a candidate can write into the cha
     controller -> zygote           zygote -> controller
     init {preload, sys_path, ...}  {"ready": pid} | {"fail": text}
     share {key, prepare} + blob    {"ok": true} | {"fail": text}
-    run  (Job.to_message())        {"started": child pid}, then result meta + value blob
+    run  (Job.to_message())        result meta + value blob
+                                   and, at any time, {"started": pid of the next child}
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ class Zygote:
         self._out = channel_out
         self._functions: dict[str, Callable[..., Any]] = {}
         self._shared: dict[str, dict[str, Any]] = {}
-        self._supervisor = Supervisor(scratch_root, layers)  # the controller owns scratch_root
+        self._generation = 0  # bumped whenever the state children inherit changes
+        # the controller owns scratch_root
+        self._supervisor = Supervisor(scratch_root, layers, self._resolve)
 
     def init(self, preload: list[str], sys_path: list[str]) -> None:
         sys.path[:0] = sys_path
@@ -74,15 +77,22 @@ class Zygote:
         raise ZygoteError(f"unknown request {meta.get('op')!r}")
 
     def _run(self, job: Job) -> tuple[dict[str, Any], bytes]:
-        harness = self._function(job.harness, "harness") if job.harness else None
-        instances = None
-        if job.shared is not None:
-            if job.shared not in self._shared:
-                raise ZygoteError(f"no shared instances under {job.shared!r}")
-            instances = self._shared[job.shared]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return self._supervisor.run(job, harness, instances, self._started)
+        if job.harness:
+            self._function(job.harness, "harness")  # imported here, before the fork
+        if job.shared is not None and job.shared not in self._shared:
+            raise ZygoteError(f"no shared instances under {job.shared!r}")
+        return self._supervisor.run(job, self._generation, self._started)
+
+    def _resolve(self, job: Job) -> tuple[Callable[..., Any] | None, dict[str, Any] | None]:
+        """The job's harness and instances, as `_run` made sure they exist (in a child)."""
+        harness = self._functions[job.harness] if job.harness else None
+        return harness, self._shared[job.shared] if job.shared is not None else None
+
+    def after_reply(self) -> None:
+        """Off the critical path: fork the next child, clean up after the last one. If
+        the fork fails (out of processes...), the next run tries again and reports it."""
+        with contextlib.suppress(OSError):
+            self._supervisor.prepare_and_announce(self._generation, self._started)
 
     def idle(self) -> None:
         """Called when no request is waiting: finish the previous run's cleanup."""
@@ -90,6 +100,7 @@ class Zygote:
             self._supervisor.settle()
 
     def _started(self, pid: int) -> None:
+        """Tell the controller the pid of the next child, so it can kill its group."""
         protocol.send(self._out, {"started": pid})
 
     def _share(self, key: str, instances: dict[str, Any], prepare: str | None) -> None:
@@ -103,6 +114,7 @@ class Zygote:
                         f"{prepare} failed on instance {name!r}: {format_error(exc)}"
                     ) from None
         self._shared[key] = instances
+        self._generation += 1
         gc.freeze()
 
     def _function(self, ref: str, role: str) -> Callable[..., Any]:
@@ -118,6 +130,7 @@ class Zygote:
                     "and put its folder in Sandbox(sys_path=...)"
                 ) from None
             self._functions[ref] = function
+            self._generation += 1
         return self._functions[ref]
 
 
@@ -147,6 +160,7 @@ def main() -> None:
         protocol.send(channel_out, {"fail": str(exc)})
         return
     protocol.send(channel_out, {"ready": os.getpid(), "missing": missing})
+    zygote.after_reply()
     _serve_forever(zygote, channel_in, channel_out)
 
 
@@ -161,6 +175,7 @@ def _serve_forever(zygote: Zygote, channel_in: int, channel_out: int) -> None:
         except EOFError:
             return
         protocol.send(channel_out, *_serve(zygote, meta, blob))
+        zygote.after_reply()
 
 
 def _serve(zygote: Zygote, meta: dict[str, Any], blob: bytes) -> tuple[dict[str, Any], bytes]:
