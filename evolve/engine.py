@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from archive import Archive, NewLLMCall, NewProgram, ProgramRecord, RunRecord, syntactic_hash
 from evolve.evaluate import Evaluation, Evaluator
 from evolve.exceptions import BudgetExhausted, PatchError
+from evolve.feedback import RecentFailures
 from evolve.llm import Completion, Gateway, LLMRequest, prompt_hash
 from evolve.patches import apply_reply
 from evolve.progress import RunProgress
@@ -83,6 +84,7 @@ class Engine:
         self._changed = asyncio.Condition()
         self._parent_cache: OrderedDict[int, ProgramRecord] = OrderedDict()
         self._twins = Twins(archive, run.id)
+        self._failures = RecentFailures(archive, run.id)
 
     async def run(self) -> RunProgress:
         """Seed if needed, then iterate until a limit is reached. Returns the progress."""
@@ -168,7 +170,7 @@ class Engine:
 
     def _request(self, parents: list[ProgramRecord], rng: random.Random) -> LLMRequest:
         ids = [p.id for p in parents]
-        failures = self.archive.recent_failures(self.run_record.id, ids)
+        failures = self._failures.of(ids)
         messages = build_messages(
             self.problem.description,
             self.problem.entry,
@@ -231,6 +233,7 @@ class Engine:
     def _store(self, program: NewProgram, call: NewLLMCall | None) -> ProgramRecord:
         """Archive a program (with its LLM call) and let the strategy and counters see it."""
         record = self.archive.add_program(self.run_record.id, program, call)
+        self._failures.add(record)
         evaluated = record.status not in ("patch_error", "duplicate")
         self.progress.duplicates += record.status == "duplicate"
         self._steps_without_eval = 0 if evaluated else self._steps_without_eval + 1

@@ -111,7 +111,7 @@ class Problem:
             e.g. {"weibull-5k": "...", "orlib:FILE": "..."}; listed by `evolve problems`.
         load_dataset: dataset name -> {instance_name: instance}; raises ProblemError for an
             unknown name or a bad file (naming the file and line).
-        baselines: published reference programs, for `benchmarks/problems.py`.
+        baselines: published reference programs, for `benchmarks/problem_baselines.py`.
     """
 
     name: str

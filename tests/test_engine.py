@@ -255,3 +255,14 @@ def test_probe_failure_stops_the_cascade(archive: Archive, tiny_problem_path: st
     failed = [p for p in archive.iter_programs(run.id) if p.status == "error"]
     assert len(failed) == 1 and "on the probe instances" in failed[0].error
     assert len(engine.evaluator.sandbox.jobs) == 2 + 1  # seed (probe + train), the failed probe
+
+
+def test_cached_failures_match_the_archive(archive: Archive, tiny_problem_path: str) -> None:
+    llm = scripted([f"def f(x):\n    raise ValueError('boom {i}')" for i in range(6)])
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=7, concurrency=2)
+    asyncio.run(engine.run())
+    seed = next(p.id for p in archive.iter_programs(run.id) if p.is_seed)
+    cached = engine._failures.of([seed])
+    assert [r.id for r in cached] == [r.id for r in archive.recent_failures(run.id, [seed])]
+    assert len(cached) == 3

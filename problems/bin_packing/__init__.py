@@ -77,7 +77,7 @@ if FIRST_FIT == TEMPLATE:
     raise ProblemError(f"{__file__}: template.py's priority no longer returns best fit")
 
 # OR-Library's files and FunSearch's own Weibull 5k draw, relative to the repository root
-# (see PROVENANCE.md there); benchmarks/problems.py resolves them from the root.
+# (see PROVENANCE.md there); benchmarks/problem_baselines.py resolves them from the root.
 ORLIB_DATA = "../shared/datasets/orlib_binpack"
 _FUNSEARCH_5K = f"json:{ORLIB_DATA}/weibull5k_funsearch.json"
 

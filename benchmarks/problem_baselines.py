@@ -6,29 +6,23 @@ aggregate, no sandbox), and the table shows our number, the published one and th
 evaluation time. Data set files (`../shared/datasets/...`) are resolved from the
 repository root; a missing one is reported, not fatal.
 
-    python benchmarks/problems.py [--problem NAME] [--dataset SUBSTRING]
+    python benchmarks/problem_baselines.py [--problem NAME] [--dataset SUBSTRING]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and its name would hide the
-# `problems` package: drop that folder before importing it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+from problems import Problem, ProblemError, available, load
+from problems.base import Baseline
 
-from problems import Problem, ProblemError, available, load  # noqa: E402
-from problems.base import Baseline  # noqa: E402
-
-REPO = HERE.parent
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
