@@ -59,6 +59,9 @@ def run(
     ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="LLM tokens in the whole run.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for this invocation.")] = None,
+    target_score: Annotated[
+        float | None, typer.Option(help="Stop once a program scores at least this.")
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option(help="LLM calls in flight [default: 4].")
     ] = None,
@@ -92,6 +95,7 @@ def run(
         "budget_usd": budget_usd,
         "max_tokens": max_tokens,
         "time_limit": time_limit,
+        "target_score": target_score,
         "concurrency": concurrency,
         "workers": workers,
         "seed": seed,

@@ -47,6 +47,7 @@ class RunConfig(BaseModel):
     llm_retries: int = Field(default=4, ge=0)
     eval_timeout: float | None = Field(default=None, gt=0, description="seconds per candidate")
     functional_hashing: bool = True
+    target_score: float | None = None
     audit_rate: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("models", mode="before")

@@ -46,6 +46,7 @@ class EngineLimits:
             of a child whose probe outputs were seen before (a functional duplicate).
         audit_rate: the fraction of functional duplicates evaluated anyway, to measure
             how often equal probe outputs hide different scores (hash collisions).
+        target_score: stop once a program scores at least this (e.g. a solved puzzle).
     """
 
     max_evals: int | None = None
@@ -55,6 +56,7 @@ class EngineLimits:
     max_steps_without_eval: int = 200
     functional_hashing: bool = True
     audit_rate: float = 0.05
+    target_score: float | None = None
 
 
 class Engine:
@@ -135,7 +137,13 @@ class Engine:
                 self.progress.stop_reason = f"evaluation budget ({cap}) reached"
             elif reason := self.gateway.budget.exhausted():
                 self.progress.stop_reason = reason
+            elif self._target_reached():
+                self.progress.stop_reason = f"target score ({self.limits.target_score:g}) reached"
         return self.progress.stop_reason
+
+    def _target_reached(self) -> bool:
+        target, best = self.limits.target_score, self.progress.best_score
+        return target is not None and best is not None and best >= target
 
     def _stop(self, reason: str) -> None:
         if not self.progress.stop_reason:

@@ -86,6 +86,7 @@ class PreparedRun:
             workers=config.workers,
             functional_hashing=config.functional_hashing,
             audit_rate=config.audit_rate,
+            target_score=config.target_score,
         )
         with Sandbox(
             config.workers, preload=self.problem.preload, sys_path=self.problem.sys_path

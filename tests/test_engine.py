@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import random
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -266,3 +267,14 @@ def test_cached_failures_match_the_archive(archive: Archive, tiny_problem_path: 
     cached = engine._failures.of([seed])
     assert [r.id for r in cached] == [r.id for r in archive.recent_failures(run.id, [seed])]
     assert len(cached) == 3
+
+
+def test_target_score_stops_the_run(archive: Archive, tiny_problem_path: str) -> None:
+    run = archive.create_run("r", "tiny", {}, 0)
+    engine = make_engine(
+        archive, run, tiny_problem_path, counter_replies(), max_evals=100, concurrency=1
+    )
+    engine.limits = replace(engine.limits, target_score=0.0)  # 3*x + 1 is exact: score 0
+    progress = asyncio.run(engine.run())
+    assert progress.best_score == 0.0 and "target score" in progress.stop_reason
+    assert progress.evaluations < 10
