@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sandbox.cgroups import HEADROOM_MB, PIDS_MAX
 from sandbox.landlock import Landlock, landlock_abi
 from sandbox.namespaces import drop_capabilities, enter_namespaces
 from sandbox.seccomp import SeccompFilter, seccomp_supported
@@ -72,7 +73,8 @@ LAYERS: dict[str, tuple[str, str]] = {
     "rlimits": ("CPU, address space, file size, open files; no core dumps", ""),
     "session + killpg": ("each candidate in its own session, killed as a group", ""),
     "cgroups": (
-        "",
+        f"each worker in its own cgroup: at most {PIDS_MAX} processes, memory bounded "
+        f"by the candidate's budget plus {HEADROOM_MB} MiB",
         "memory is bounded by RLIMIT_AS alone and the number of processes by seccomp's "
         "fork ban (or, without seccomp, by the group kill)",
     ),
@@ -126,7 +128,6 @@ def confine_zygote(
         missing["landlock network"] = f"needs Landlock ABI 4, this kernel has {abi}"
     if "landlock filesystem" in missing or abi < 6:
         missing["landlock scopes"] = f"needs Landlock ABI 6, this kernel has {abi}"
-    missing["cgroups"] = "not implemented yet"
     return layers, missing
 
 

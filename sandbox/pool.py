@@ -55,7 +55,10 @@ class Sandbox:
             raise SandboxError(f"workers must be at least 1, not {count}")
         self.limits = limits
         paths = [os.path.abspath(p) for p in sys_path]
-        self._workers = [Worker(list(preload), paths, list(without_layers)) for _ in range(count)]
+        self._workers = [
+            Worker(list(preload), paths, list(without_layers), limits.memory_mb)
+            for _ in range(count)
+        ]
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._shared: dict[str, _Shared] = {}
         self._versions = itertools.count(1)
@@ -117,7 +120,7 @@ class Sandbox:
         except (TypeError, ValueError) as exc:
             raise SandboxError(f"args must be JSON data: {exc}") from None
         with self._checkout() as worker:
-            return worker.run(message, job.limits.timeout_s)
+            return worker.run(message, job.limits.timeout_s, job.limits.memory_mb)
 
     async def arun(
         self,

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from sandbox import protocol
+from sandbox.cgroups import Cgroup, create_cgroup
 from sandbox.errors import SandboxError
 from sandbox.result import Result, Status
 from sandbox.scratch import remove_tree
@@ -62,7 +63,11 @@ class Worker:
     """One zygote. Not thread-safe: the pool hands it to one caller at a time."""
 
     def __init__(
-        self, preload: list[str], sys_path: list[str], without_layers: list[str] | None = None
+        self,
+        preload: list[str],
+        sys_path: list[str],
+        without_layers: list[str] | None = None,
+        memory_mb: int = 1024,
     ) -> None:
         self._init = {
             "op": "init",
@@ -75,6 +80,9 @@ class Worker:
         self._child_pid: int | None = None
         self._scratch_root: str | None = None  # the zygote makes one scratch dir per job in it
         self._closed = False
+        self._memory_mb = memory_mb  # the candidates' budget; the cgroup adds headroom
+        self.cgroup: Cgroup | None = None  # this zygote's own, where cgroups are writable
+        self._no_cgroup = ""  # why the zygote has none
         self.missing_layers: dict[str, str] = {}  # layer name -> why the zygote lacks it
         self.synced: dict[str, int] = {}  # shared key -> version this zygote holds
 
@@ -82,6 +90,7 @@ class Worker:
         """Launch the zygote without waiting for it (see `ensure_ready`)."""
         if self._closed:
             raise SandboxError("the sandbox is closed; create a new Sandbox")
+        self.cgroup, self._no_cgroup = create_cgroup(self._memory_mb)
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-s", "-P", "-B", "-c", _BOOT],
@@ -92,9 +101,11 @@ class Worker:
                 start_new_session=True,
             )
         except OSError as exc:
+            self._remove_cgroup()
             raise SandboxError(
                 f"cannot start a sandbox worker with {sys.executable}: {exc}"
             ) from None
+        self._enter_cgroup(self._proc.pid)
         self._ready, self.synced = False, {}
         self._scratch_root = tempfile.mkdtemp(prefix="evolve-sandbox-")
         with contextlib.suppress(OSError):  # a zygote that died at once: ensure_ready says so
@@ -119,7 +130,26 @@ class Worker:
             self.kill()
             raise SandboxError(meta["fail"])
         self.missing_layers = dict(meta.get("missing", {}))
+        if self._no_cgroup:
+            self.missing_layers["cgroups"] = self._no_cgroup
         self._ready = True
+
+    def _enter_cgroup(self, pid: int) -> None:
+        """Put the new zygote in its cgroup. It blocks reading its init message until
+        `start` sends it, so this happens before it confines itself or forks anything."""
+        if self.cgroup is None:
+            return
+        try:
+            self.cgroup.add(pid)
+        except OSError as exc:
+            self._no_cgroup = f"cannot move the worker into {self.cgroup.dirs[0]}: {exc.strerror}"
+            self._remove_cgroup()
+
+    def _remove_cgroup(self) -> None:
+        """Remove the zygote's cgroup (killing anything left in it), once it is dead."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def request(self, meta: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:
         """Send a control request (not a run) and return the reply; SandboxError if it fails."""
@@ -133,8 +163,11 @@ class Worker:
             raise SandboxError(reply["fail"])
         return reply
 
-    def run(self, message: bytes, timeout_s: float) -> Result:
-        """Run one framed job message; a dead or silent zygote is killed and restarted."""
+    def run(self, message: bytes, timeout_s: float, memory_mb: int = 0) -> Result:
+        """Run one framed job message; a dead or silent zygote is killed and restarted.
+        `memory_mb`: the job's budget, if it may exceed the worker's (raises its cgroup's)."""
+        if memory_mb > self._memory_mb:
+            self._raise_memory(memory_mb)
         deadline = time.monotonic() + safety_deadline(timeout_s)
         try:
             protocol.write_all(self._fd_in, message)
@@ -156,6 +189,12 @@ class Worker:
             raise SandboxError(meta["fail"])
         return _to_result(meta, blob)
 
+    def _raise_memory(self, memory_mb: int) -> None:
+        self._memory_mb = memory_mb
+        if self.cgroup is not None:
+            with contextlib.suppress(OSError):
+                self.cgroup.set_memory(memory_mb)
+
     def _recv(self, deadline: float) -> tuple[dict[str, Any], bytes]:
         """The next reply; on the way, note the pid of the child the zygote forked for
         the next run (announced when forked, usually ahead of the run)."""
@@ -174,6 +213,7 @@ class Worker:
             self._proc.kill()
             self._close_pipes()
             self._proc.wait()
+        self._remove_cgroup()
         if self._scratch_root is not None:
             remove_tree(self._scratch_root)
         self._proc, self._child_pid, self._ready = None, None, False
