@@ -26,7 +26,7 @@ workers import them by name (`Problem.harness_ref`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "InvalidOutput",
     "Problem",
     "ProblemError",
+    "check_int_entries",
     "function_ref",
     "mean_metrics",
 ]
@@ -63,6 +64,18 @@ def mean_metrics(per_instance: Mapping[str, Metrics]) -> Metrics:
         raise ProblemError("cannot aggregate an empty set of instances")
     keys = set.intersection(*(set(m) for m in per_instance.values()))
     return {k: math.fsum(m[k] for m in per_instance.values()) / len(per_instance) for k in keys}
+
+
+def check_int_entries(values: Sequence[Any], upper: int, label: Callable[[int], str]) -> None:
+    """Every entry an int (a bool is not one) in [0, upper); else InvalidOutput naming the
+    first bad entry as `label(position)`, e.g. "item 3: bin index"."""
+    for position, value in enumerate(values):
+        if type(value) is not int:
+            raise InvalidOutput(
+                f"{label(position)} must be an int, got {type(value).__name__} {value!r}"
+            )
+        if not 0 <= value < upper:
+            raise InvalidOutput(f"{label(position)} {value} is out of range [0, {upper})")
 
 
 def function_ref(fn: Callable[..., Any]) -> str:

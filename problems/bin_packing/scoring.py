@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from problems.base import InvalidOutput, ProblemError
+from problems.base import InvalidOutput, ProblemError, check_int_entries
 from problems.bin_packing.datasets import check_instance
 
 __all__ = ["aggregate", "l1_bound", "score"]
@@ -83,11 +83,5 @@ def _checked_assignment(output: Any, n_items: int) -> np.ndarray:
         )
     if len(output) != n_items:
         raise InvalidOutput(f"expected {n_items} bin indices (one per item), got {len(output)}")
-    for i, index in enumerate(output):
-        if type(index) is not int:
-            raise InvalidOutput(
-                f"item {i}: bin index must be an int, got {type(index).__name__} {index!r}"
-            )
-        if not 0 <= index < n_items:
-            raise InvalidOutput(f"item {i}: bin index {index} is out of range [0, {n_items})")
+    check_int_entries(output, n_items, lambda i: f"item {i}: bin index")
     return np.asarray(output, dtype=np.int64)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from problems.base import InvalidOutput
+from problems.base import InvalidOutput, check_int_entries
 from problems.cap_set.harness import MAX_N
 
 __all__ = ["check_cap_set", "score"]
@@ -62,11 +62,5 @@ def _checked_indices(output: Any, size: int) -> list[int]:
         raise InvalidOutput(f"expected a list of vector indices, got {type(output).__name__}")
     if not output:
         raise InvalidOutput("the cap set is empty")
-    for position, index in enumerate(output):
-        if type(index) is not int:
-            raise InvalidOutput(
-                f"entry {position}: a vector index must be an int, got {type(index).__name__}"
-            )
-        if not 0 <= index < size:
-            raise InvalidOutput(f"entry {position}: index {index} is out of range [0, {size})")
+    check_int_entries(output, size, lambda position: f"entry {position}: vector index")
     return list(output)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from problems.base import InvalidOutput
+from problems.base import InvalidOutput, check_int_entries
 
 __all__ = [
     "METRICS",
@@ -78,13 +78,7 @@ def checked_tour(output: Any, n: int) -> np.ndarray:
         )
     if len(output) != n:
         raise InvalidOutput(f"a tour must visit all {n} nodes once: got {len(output)} nodes")
-    for position, node in enumerate(output):
-        if type(node) is not int:
-            raise InvalidOutput(
-                f"position {position}: node must be an int, got {type(node).__name__} {node!r}"
-            )
-        if not 0 <= node < n:
-            raise InvalidOutput(f"position {position}: node {node} is out of range [0, {n})")
+    check_int_entries(output, n, lambda position: f"position {position}: node")
     if output[0] != 0:
         raise InvalidOutput(f"a tour must start at node 0, this one starts at node {output[0]}")
     tour = np.asarray(output, dtype=np.int64)
