@@ -21,6 +21,7 @@ import pytest
 from sandbox import Limits, Result, Sandbox, Status
 from sandbox.isolate import CHILD_NAME
 from sandbox.layers import probe_layers
+from tests.polling import eventually
 
 SECRET = f"battery-secret-{os.getpid()}-{time.time_ns()}"
 LIMITS = Limits(timeout_s=1.5, memory_mb=200, file_size_mb=1, open_files=32)
@@ -314,15 +315,6 @@ def children(pid: int) -> list[str]:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return []
-
-
-def eventually(check, within_s: float = 3.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within_s
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_the_battery_is_big_enough() -> None:

@@ -4,8 +4,7 @@ the controller can write a cgroup hierarchy; reported missing, and harmless, whe
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from sandbox import Limits, Sandbox, Status, cgroups
 from sandbox.layers import probe_layers
 from sandbox.worker import Worker
+from tests.polling import eventually
 
 FAST = Limits(timeout_s=5.0, memory_mb=256)
 
@@ -27,15 +27,6 @@ def _writable() -> str:
 
 WHY_NOT = _writable()
 needs_cgroups = pytest.mark.skipif(bool(WHY_NOT), reason=f"cgroups not writable: {WHY_NOT}")
-
-
-def eventually(check: Callable[[], bool], within_s: float = 3.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def only_worker(box: Sandbox) -> Worker:

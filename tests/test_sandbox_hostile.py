@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sandbox import Limits, Sandbox, Status, execute
+from tests.polling import eventually
 
 FAST = Limits(timeout_s=2.0, memory_mb=256)
 
@@ -41,16 +40,6 @@ def alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
     return state not in ("Z", "X")
-
-
-def eventually(check: Callable[[], bool], within_s: float = 3.0) -> bool:
-    """Poll `check`: the sandbox cleans up after a run without making the caller wait."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def wait_gone(pid: int) -> bool:
