@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
@@ -65,11 +66,20 @@ def progress_table(p: RunProgress) -> Table:
         ("errors", ", ".join(f"{k} {v}" for k, v in sorted(p.errors.items())) or "none"),
         ("elapsed", f"{p.elapsed_s:.1f} s"),
     ]
+    if p.test:
+        rows.append(("best on test", _test_line(p.test)))
     if p.stop_reason:
         rows.append(("stopped", p.stop_reason))
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def _test_line(test: dict[str, Any]) -> str:
+    if test["status"] != "ok":
+        error = escape(test["error"][:80])
+        return f"{test['status']}: {error}  [dim](program {test['program_id']})[/dim]"
+    return f"{_fmt(test['score'])}  [dim](program {test['program_id']}, held-out instances)[/dim]"
 
 
 @contextmanager

@@ -34,6 +34,7 @@ class RunProgress:
     best_history: list[tuple[float, float]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     stop_reason: str = ""
+    test: dict[str, Any] = field(default_factory=dict)  # the best program on the test split
 
     @property
     def elapsed_s(self) -> float:
@@ -65,4 +66,6 @@ class RunProgress:
             "errors": dict(sorted(self.errors.items())),
             "elapsed_s": round(self.elapsed_s, 3),
             "stop_reason": self.stop_reason,
+            "best_test_score": self.test.get("score"),
+            "test": self.test,
         }

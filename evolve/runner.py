@@ -104,12 +104,29 @@ class PreparedRun:
                 first_step=self.progress.llm_calls,
             )
             await engine.run()
+            await self._revalidate_best(evaluator)
+
+    async def _revalidate_best(self, evaluator: Evaluator) -> None:
+        """Score the best program on the held-out test split, never shown in a prompt: a
+        fresh sandboxed run on unseen instances, against overfitting and lucky results."""
+        best_id = self.progress.best_program_id
+        if best_id is None:
+            return
+        evaluation = await evaluator.evaluate(self.archive.get_program(best_id).source, "test")
+        self.progress.test = {
+            "program_id": best_id,
+            "status": evaluation.status,
+            "score": evaluation.score,
+            "metrics": evaluation.metrics,
+            "error": evaluation.error,
+        }
 
     def _state(self) -> dict[str, Any]:
         return {
             **self.run.state,
             "last_session_end": time.time(),
             "stop_reason": self.progress.stop_reason,
+            "test": self.progress.test,
         }
 
 

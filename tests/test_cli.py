@@ -27,6 +27,10 @@ def test_builtin_run_reports_json(finished_run: tuple[str, dict]) -> None:
     for key in ("run_id", "best_score", "best_program_id", "llm_calls", "errors"):
         assert key in summary
     assert summary["best_score"] >= summary["seed_score"]
+    # the best program was re-validated on the held-out test split
+    assert summary["test"]["program_id"] == summary["best_program_id"]
+    assert summary["test"]["status"] == "ok" and summary["best_test_score"] < 0
+    assert summary["test"]["metrics"]["excess_pct"] > 0
 
 
 def test_runs_top_show_export(finished_run: tuple[str, dict], tmp_path: Path) -> None:
