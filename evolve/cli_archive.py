@@ -35,7 +35,7 @@ def stats(
 ) -> None:
     """A run's numbers: evaluations, duplicates, errors, LLM usage, best score over time."""
     with user_errors(), Archive(db) as archive:
-        run = archive.get_run(int(run_ref) if run_ref.isdigit() else run_ref)
+        run = archive.get_run(run_ref)
         summary = archive.summary(run.id)
         best = _elapsed(run, archive.best_over_time(run.id))
         if plot is not None:

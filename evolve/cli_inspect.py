@@ -40,7 +40,7 @@ def top(
 ) -> None:
     """The best programs of a run."""
     with user_errors(), Archive(db) as archive:
-        programs = archive.top_programs(_run_id(archive, run_ref), n)
+        programs = archive.top_programs(archive.get_run(run_ref).id, n)
         models = {
             p.llm_call_id: archive.get_llm_call(p.llm_call_id).model
             for p in programs
@@ -83,7 +83,7 @@ def export(
 ) -> None:
     """Write the best program of a run (or --program ID) as a runnable Python file."""
     with user_errors(), Archive(db) as archive:
-        run_record = archive.get_run(_run_id(archive, run_ref))
+        run_record = archive.get_run(run_ref)
         program = _exported_program(archive, run_record.id, program_id)
         header = (
             f"# Exported by `evolve export` from run {run_record.name!r} "
@@ -116,10 +116,6 @@ def _exported_program(archive: Archive, run_id: int, program_id: int | None) -> 
     if not best:
         raise EvolveError("the run has no valid program yet; see `evolve top` and `evolve show`")
     return best[0]
-
-
-def _run_id(archive: Archive, ref: str) -> int:
-    return archive.get_run(int(ref) if ref.isdigit() else ref).id
 
 
 def _program_json(program: ProgramRecord, model: str | None) -> dict[str, Any]:
