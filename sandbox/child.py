@@ -1,10 +1,11 @@
-"""The forked child: confine itself, wait for its job, run the candidate, report on the
-result pipe, exit.
+"""The forked child: confine itself, wait for its job, load the candidate's module, answer
+the trusted host's calls of its function (calls.py) until told to stop, report, exit.
 
-The report is one JSON header line ({"status", "error", "bytes", "cpu_s", "max_rss_mb"}),
-then, for status "ok", the value's strict JSON ("bytes" long: a report is complete when
-the body has that length). The child never returns into the zygote's code: every
-path ends in os._exit, even in a grandchild the candidate forked.
+The child holds the candidate's module and nothing of the problem: no harness, no
+instances; it sees the arguments of each call, nothing more. The report on the result
+pipe is one JSON header line ({"status", "error", "bytes", "cpu_s", "max_rss_mb"}) with
+"bytes" 0 (the value is the harness's, computed in the host). The child never returns
+into the zygote's code: every path ends in os._exit, even in a grandchild.
 """
 
 from __future__ import annotations
@@ -17,42 +18,42 @@ import resource
 import sys
 import traceback
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sandbox.encode import BadResult, to_json_bytes
-from sandbox.isolate import JOB_FD, RESULT_FD, apply_isolation
+from sandbox.calls import CALLS, CHILD, FAILED, RESULTS, CallPort, CandidateGone
+from sandbox.encode import BadResult
+from sandbox.isolate import CALL_FD, JOB_FD, MEMFD_FD, RESULT_FD, apply_isolation
 from sandbox.layers import ChildLayers
 from sandbox.protocol import write_all
 from sandbox.result import Job
+from sandbox.wire import TooLarge, WireError, encode_into
 
-__all__ = ["FILENAME", "Resolver", "format_error", "run_child"]
+__all__ = ["FILENAME", "READY", "format_error", "run_child"]
 
+READY = b"\x00"  # the child's first byte on its result pipe: it has confined itself
 FILENAME = "<candidate>"  # the candidate's frames read `File "<candidate>", line N`
 _SANDBOX_DIR = os.path.dirname(os.path.abspath(__file__))
 _MEMORY_REPORT = b'{"status":"memory","error":"MemoryError: the memory limit was reached"}\n'
 _MAX_ERROR_CHARS = 4000
 
-# job -> (harness, instances), looked up in the zygote's state as of the fork
-Resolver = Callable[[Job], tuple[Callable[..., Any] | None, Mapping[str, Any] | None]]
 
-
-def run_child(
-    resolve: Resolver, layers: ChildLayers, fds: tuple[int, int, int, int], scratch: str
-) -> NoReturn:
+def run_child(layers: ChildLayers, fds: tuple[int, ...], scratch: str) -> NoReturn:
     """Entry point right after fork, before the job exists: confine this process, wait
     for the job (its rlimits are set by then), run it, report. `fds` are the stdout,
-    stderr, result and job pipes; `resolve` finds the job's harness and instances in the
-    zygote's state as of the fork. Whatever happens (even an exception escaping), it ends
-    in os._exit: no report and a nonzero exit code is a CRASH for the supervisor."""
+    stderr, result and job pipes, then the call socket and memfd. Whatever happens (even
+    an exception escaping), it ends in os._exit: no report and a nonzero exit code is a
+    CRASH for the supervisor."""
     code = 70
     try:
         apply_isolation(scratch, fds, layers)
+        port = CallPort(CALL_FD, MEMFD_FD, CHILD)
+        write_all(RESULT_FD, READY)  # confined: the zygote may now limit it and hand it a job
         message = _read_job()
         if message:  # no job: the zygote discarded this child, or could not limit it
             cpu_base = _cpu_s()  # the candidate's CPU time, not this child's setup
             job = Job.from_message(json.loads(message))
-            report = evaluate(job, *resolve(job), cpu_base=cpu_base)
+            report = evaluate(job, port, cpu_base=cpu_base)
             _flush_stdio()
             write_all(RESULT_FD, report)
             os.closerange(1, RESULT_FD + 1)  # EOF on all three pipes: the supervisor is done
@@ -70,36 +71,69 @@ def _read_job() -> bytes:
     return b"".join(chunks)
 
 
-def evaluate(
-    job: Job,
-    harness: Callable[..., Any] | None,
-    instances: Mapping[str, Any] | None,
-    cpu_base: float = 0.0,
-) -> bytes:
-    """Run the candidate and build its report (header line + value)."""
+def evaluate(job: Job, port: CallPort, cpu_base: float = 0.0) -> bytes:
+    """Load the candidate, answer the host's calls until it says stop; the report header.
+    On any failure the host is told at once (FAILED) and the header says what happened."""
     try:
-        value = _call(load_entry(job.source, job.entry), job.args, harness, instances)
-        body = to_json_bytes(value)
+        serve_calls(port, load_entry(job.source, job.entry), job.limits.result_bytes)
+    except CandidateGone:  # the host ended the run (or died): nothing to report
+        return _header("ok", cpu_base=cpu_base)
     except MemoryError:
+        _tell_failed(port)
         return _MEMORY_REPORT
     except SystemExit as exc:
+        _tell_failed(port)
         return _header(
             "crash",
-            f"the program called sys.exit({exc.code!r}) instead of returning a value",
+            f"the program called sys.exit({_safe_repr(exc.code)}) instead of returning a value",
             cpu_base=cpu_base,
         )
+    except _Overflow as exc:
+        _tell_failed(port)
+        return _header("output_limit", str(exc), cpu_base=cpu_base)
     except BadResult as exc:
+        _tell_failed(port)
         return _header("bad_result", str(exc), cpu_base=cpu_base)
     except BaseException as exc:
+        _tell_failed(port)
         return _header("error", format_error(exc), cpu_base=cpu_base)
-    if len(body) > job.limits.result_bytes:
-        return _header(
-            "output_limit",
-            f"the result is {len(body)} bytes of JSON, over the "
-            f"limit of {job.limits.result_bytes} bytes",
-            cpu_base=cpu_base,
-        )
-    return _header("ok", size=len(body), cpu_base=cpu_base) + body
+    return _header("ok", cpu_base=cpu_base)
+
+
+class _Overflow(Exception):
+    """The return values are over the result size limit."""
+
+
+def serve_calls(port: CallPort, function: Callable[..., Any], result_bytes: int) -> None:
+    """Answer batches of calls until the host sends END (returns) or goes away
+    (CandidateGone). The candidate's exceptions propagate."""
+    while True:
+        kind, calls = port.receive()
+        if kind != CALLS:
+            return
+        results = [function(*a, **k) if k else function(*a) for a, k in calls]
+        port.data[0] = RESULTS
+        try:
+            end = encode_into(port.data[: result_bytes + 1], 1, results)
+        except TooLarge:
+            raise _Overflow(
+                f"the returned values are over the limit of {result_bytes} bytes"
+            ) from None
+        except WireError as exc:  # not plain data, or nested too deeply
+            raise BadResult(str(exc)) from None
+        port.post(end)
+
+
+def _tell_failed(port: CallPort) -> None:
+    with contextlib.suppress(BaseException):
+        port.send(FAILED, has_value=False)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)[:200]
+    except BaseException:
+        return "..."
 
 
 def load_entry(source: str, entry: str) -> Callable[..., Any]:
@@ -122,19 +156,6 @@ def load_entry(source: str, entry: str) -> Callable[..., Any]:
             f"{', '.join(defined) or 'no functions'})"
         )
     return function
-
-
-def _call(
-    entry: Callable[..., Any],
-    args: tuple[Any, ...],
-    harness: Callable[..., Any] | None,
-    instances: Mapping[str, Any] | None,
-) -> Any:
-    if harness is None:
-        return entry(*args)
-    if instances is None:
-        return harness(entry, *args)
-    return {name: harness(entry, instance) for name, instance in instances.items()}
 
 
 def format_error(exc: BaseException) -> str:

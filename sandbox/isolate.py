@@ -17,21 +17,31 @@ import resource
 from sandbox.layers import ChildLayers
 from sandbox.result import Limits
 
-__all__ = ["CHILD_NAME", "JOB_FD", "RESULT_FD", "RlimitSetter", "apply_isolation"]
+__all__ = [
+    "CALL_FD",
+    "CHILD_NAME",
+    "JOB_FD",
+    "MEMFD_FD",
+    "RESULT_FD",
+    "RlimitSetter",
+    "apply_isolation",
+]
 
 CHILD_NAME = "sandbox-child"  # a child's name, inherited by whatever it forks
 RESULT_FD = 3  # the child's private result pipe
-JOB_FD = 4  # where the child reads its job; every fd above it is closed
+JOB_FD = 4  # where the child reads its job
+CALL_FD, MEMFD_FD = 5, 6  # its end of the call channel (calls.py); every fd above is closed
 _MIB = 1024 * 1024
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _PR_SET_NAME = 15
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def apply_isolation(scratch: str, fds: tuple[int, int, int, int], layers: ChildLayers) -> None:
+def apply_isolation(scratch: str, fds: tuple[int, ...], layers: ChildLayers) -> None:
     """Confine the calling (freshly forked) process; `fds` are its stdout, stderr, result
-    and job pipes. Order matters: seccomp (which forbids fork and exec) is last; it also
-    forbids setrlimit, so the rlimits come from the zygote (`RlimitSetter`)."""
+    and job pipes, call socket and memfd. Order matters: seccomp (which forbids fork and
+    exec) is last; it also forbids setrlimit, so the rlimits come from the zygote
+    (`RlimitSetter`)."""
     _name_self()
     os.setsid()  # own process group: the supervisor kills the whole group with killpg
     _plumb_fds(*fds)
@@ -47,15 +57,16 @@ def _name_self() -> None:
     _libc.prctl(_PR_SET_NAME, CHILD_NAME.encode(), 0, 0, 0)
 
 
-def _plumb_fds(stdout_fd: int, stderr_fd: int, result_fd: int, job_fd: int) -> None:
+def _plumb_fds(*fds: int) -> None:
     """stdin from /dev/null, stdout/stderr to the capture pipes, the result pipe on fd 3,
-    the job pipe on fd 4, everything else (the zygote's control channel included) closed."""
-    sources = [os.open(os.devnull, os.O_RDONLY), stdout_fd, stderr_fd, result_fd, job_fd]
-    if min(sources) <= JOB_FD:  # dup first, so that no target overwrites a source
+    the job pipe on fd 4, the call channel on 5 and 6, everything else (the zygote's
+    control channels included) closed."""
+    sources = [os.open(os.devnull, os.O_RDONLY), *fds]
+    if min(sources) <= MEMFD_FD:  # dup first, so that no target overwrites a source
         sources = [os.dup(fd) for fd in sources]
     for target, fd in enumerate(sources):
         os.dup2(fd, target)
-    os.closerange(JOB_FD + 1, 1 << 20)
+    os.closerange(MEMFD_FD + 1, 1 << 20)
 
 
 class RlimitSetter:

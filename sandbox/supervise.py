@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.child import Resolver, run_child
+from sandbox.calls import open_channel
+from sandbox.child import READY, run_child
 from sandbox.isolate import RlimitSetter
 from sandbox.layers import ChildLayers
 from sandbox.protocol import write_all
@@ -31,11 +32,12 @@ from sandbox.result import Job
 from sandbox.scratch import remove_tree
 from sandbox.verdict import Exit, classify, exit_details, report_complete
 
-__all__ = ["Capture", "Supervisor"]
+__all__ = ["Capture", "Child", "Supervisor"]
 
 _DRAIN_GRACE_S = 0.2  # after the child exits, how long to wait for its pipes to close
 _REPORT_SLACK = 64 * 1024  # the report's header line on top of the result's own cap
 _STRAY_ROUNDS = 8
+_READY_TIMEOUT_S = 10.0
 
 
 class Capture:
@@ -58,14 +60,16 @@ class Capture:
 
 
 @dataclass(frozen=True)
-class _Child:
-    """A child forked ahead of its job: confining itself, then waiting on its job pipe."""
+class Child:
+    """A child forked ahead of its job: confining itself, then waiting on its job pipe.
+    `calls` (socket, memfd) is the host's end of its call channel, until handed over."""
 
     pid: int
     reads: tuple[int, int, int]  # read ends of its stdout, stderr and result pipes
     job_fd: int  # write end of its job pipe
     scratch: str
-    generation: int  # the zygote's state it was forked from (harnesses, shared instances)
+    generation: int  # the zygote's state it was forked from
+    calls: tuple[int, int]
 
 
 class Supervisor:
@@ -73,54 +77,55 @@ class Supervisor:
 
     The next child is forked ahead of time (`prepare`, called after each reply), so the
     fork and its job-independent layers are off the critical path; a child forked from
-    an older generation of the zygote's state is discarded. `resolve` finds a job's
-    harness and instances; the child calls it in its copy of that state."""
+    an older generation of the zygote's state is discarded. `on_start(child)` announces
+    each new child (and hands over the host's end of its call channel); `on_running(pid)`
+    says which child got the job, before it is watched."""
 
-    def __init__(self, scratch_root: str, layers: ChildLayers, resolve: Resolver) -> None:
+    def __init__(
+        self,
+        scratch_root: str,
+        layers: ChildLayers,
+        on_start: Callable[[Child], None],
+        on_running: Callable[[int], None],
+    ) -> None:
         self._root = scratch_root
         self._layers = layers
-        self._resolve = resolve
+        self._on_start, self._on_running = on_start, on_running
         self._rlimits = RlimitSetter()
         self._jobs = itertools.count()
-        self._next: _Child | None = None
+        self._next: Child | None = None
         self._leftovers: list[tuple[int | None, str]] = []  # (unreaped child, its scratch)
 
     @property
     def has_leftovers(self) -> bool:
         return bool(self._leftovers)
 
-    def prepare(self, generation: int) -> int | None:
-        """Fork the next child unless one of this generation waits; its pid, if new."""
+    def prepare(self, generation: int) -> None:
+        """Fork (and announce) the next child unless one of this generation waits."""
         if self._next is not None:
             if self._next.generation == generation:
-                return None
+                return
             self._discard(self._next)
         self._next = None
         self._next = self._fork(generation)
-        return self._next.pid
+        self._on_start(self._next)
 
-    def prepare_and_announce(self, generation: int, on_start: Callable[[int], None]) -> None:
-        """After a reply: fork the next child (announced with `on_start`), then clean up."""
-        pid = self.prepare(generation)
-        if pid is not None:
-            on_start(pid)
+    def prepare_and_clean(self, generation: int) -> None:
+        """After a reply: fork the next child, then clean up."""
+        self.prepare(generation)
         if self._leftovers:
             self.settle(block=False)
 
-    def run(
-        self, job: Job, generation: int, on_start: Callable[[int], None]
-    ) -> tuple[dict[str, Any], bytes]:
-        """Run `job` and return the reply for the controller: (meta, value-JSON blob)."""
+    def run(self, job: Job, generation: int) -> tuple[dict[str, Any], bytes]:
+        """Run `job` and return the verdict: (meta, b"")."""
         if self._leftovers:
             self.settle(block=False)
-        pid = self.prepare(generation)
-        if pid is not None:
-            on_start(pid)
+        self.prepare(generation)
         assert self._next is not None
         child, self._next = self._next, None
         unreaped: list[int] = []
         try:
-            return _hand_over_and_watch(job, child, self._rlimits, unreaped)
+            return _hand_over_and_watch(job, child, self._rlimits, unreaped, self._on_running)
         finally:
             self._leftovers.append((unreaped[0] if unreaped else None, child.scratch))
 
@@ -137,13 +142,14 @@ class Supervisor:
             exclude.add(self._next.pid)
         _kill_strays(exclude)
 
-    def _fork(self, generation: int) -> _Child:
+    def _fork(self, generation: int) -> Child:
         scratch = os.path.join(self._root, str(next(self._jobs)))
         try:
             os.mkdir(scratch, 0o700)
         except FileNotFoundError:  # someone cleaned /tmp under the worker's feet
             os.makedirs(scratch, 0o700)
         pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, result; job (reversed)
+        host_end, child_end = open_channel()
         sys.stdout.flush()  # the child inherits these streams: start them empty
         sys.stderr.flush()
         pid = os.fork()
@@ -151,15 +157,14 @@ class Supervisor:
             for read_end, _ in pipes[:3]:
                 os.close(read_end)
             os.close(pipes[3][1])
-            fds = (pipes[0][1], pipes[1][1], pipes[2][1], pipes[3][0])
-            run_child(self._resolve, self._layers, fds, scratch)
-        for _, write_end in pipes[:3]:
-            os.close(write_end)
-        os.close(pipes[3][0])
+            fds = (pipes[0][1], pipes[1][1], pipes[2][1], pipes[3][0], *child_end)
+            run_child(self._layers, fds, scratch)
+        for fd in (*(write_end for _, write_end in pipes[:3]), pipes[3][0], *child_end):
+            os.close(fd)
         reads = (pipes[0][0], pipes[1][0], pipes[2][0])
-        return _Child(pid, reads, pipes[3][1], scratch, generation)
+        return Child(pid, reads, pipes[3][1], scratch, generation, host_end)
 
-    def _discard(self, child: _Child) -> None:
+    def _discard(self, child: Child) -> None:
         """Kill a child that never got a job (it may not have left our group yet)."""
         for fd in (*child.reads, child.job_fd):
             os.close(fd)
@@ -170,11 +175,16 @@ class Supervisor:
 
 
 def _hand_over_and_watch(
-    job: Job, child: _Child, rlimits: RlimitSetter, unreaped: list[int]
+    job: Job,
+    child: Child,
+    rlimits: RlimitSetter,
+    unreaped: list[int],
+    on_running: Callable[[int], None],
 ) -> tuple[dict[str, Any], bytes]:
     """Limit the waiting child, give it the job, and watch it until it is done."""
     start = time.monotonic()
     try:
+        _wait_ready(child, start + _READY_TIMEOUT_S)
         rlimits.apply(child.pid, job.limits)
         write_all(child.job_fd, json.dumps(job.to_message()).encode())
     except OSError:  # dead already, or not limited: it must not run; watch sees it exit
@@ -183,6 +193,7 @@ def _hand_over_and_watch(
             os.kill(child.pid, signal.SIGKILL)
     finally:
         os.close(child.job_fd)
+    on_running(child.pid)
     limits = job.limits
     caps = (limits.output_bytes, limits.output_bytes, limits.result_bytes + _REPORT_SLACK)
     captures = {fd: Capture(cap) for fd, cap in zip(child.reads, caps, strict=True)}
@@ -205,6 +216,18 @@ def _hand_over_and_watch(
     meta.setdefault("max_rss_mb", exit_.max_rss_mb)
     meta.update(stdout=out.text(), stderr=err.text(), wall_s=exit_.wall_s, extra=extra)
     return meta, blob
+
+
+def _wait_ready(child: Child, deadline: float) -> None:
+    """Wait for the child's READY byte: it has confined itself (so its setup is not bound
+    by the job's rlimits). OSError if it died or said something else."""
+    poller = select.poll()
+    poller.register(child.reads[2], select.POLLIN)
+    if (
+        not poller.poll(max(deadline - time.monotonic(), 0) * 1000)
+        or os.read(child.reads[2], 1) != READY
+    ):
+        raise OSError("the child did not confine itself")
 
 
 def _watch_and_end(

@@ -12,6 +12,9 @@ from sandbox.result import Limits, Status
 
 __all__ = ["Exit", "classify", "exit_details", "report_complete"]
 
+_MAX_HEADER_BYTES = 64 * 1024  # a real header: status, an error of at most 4,000 chars
+_MAX_ERROR_CHARS = 8000
+
 
 @dataclass(frozen=True)
 class Exit:
@@ -34,7 +37,8 @@ class Exit:
 def classify(
     exit_: Exit, report: bytes, over_cap: bool, limits: Limits
 ) -> tuple[dict[str, Any], bytes]:
-    """(meta, value-JSON blob): status and error, plus usage the child reported."""
+    """(meta, b""): status and error, plus usage the child reported (the value itself
+    comes from the host, never from the child's report)."""
     status = exit_.wait_status
     cpu_limit = limits.cpu_s if limits.cpu_s is not None else limits.timeout_s
     if exit_.timed_out:
@@ -69,28 +73,43 @@ def report_complete(report: bytes | bytearray) -> bool:
     head, newline, body = report.partition(b"\n")
     if not newline:
         return False
-    try:
-        return len(body) == int(json.loads(head).get("bytes", 0))
-    except (ValueError, TypeError, AttributeError):
+    header = _parse_header(head)
+    if header is None:
         return True  # garbled but finished: classify() calls it malformed
+    try:
+        return len(body) == int(header.get("bytes", 0))
+    except (ValueError, TypeError, OverflowError):
+        return True
 
 
 def _from_report(report: bytes) -> tuple[dict[str, Any], bytes]:
     if not report:
         return _verdict(Status.CRASH, _no_result("its result pipe closed"))
     head, _, body = report.partition(b"\n")
+    header = _parse_header(head)
+    try:
+        assert header is not None
+        status = Status(header["status"])
+        error = header.get("error", "")
+        meta: dict[str, Any] = {"status": status.value, "error": error[:_MAX_ERROR_CHARS]}
+        meta.update({k: float(header[k]) for k in ("cpu_s", "max_rss_mb") if k in header})
+        if not isinstance(error, str) or (body and status is Status.OK):
+            raise ValueError("not a report")  # (a forked copy may add its own after it)
+    except (AssertionError, ValueError, KeyError, TypeError, OverflowError):
+        return _verdict(Status.BAD_RESULT, "the result message is malformed")
+    return meta, b""
+
+
+def _parse_header(head: bytes | bytearray) -> dict[str, Any] | None:
+    """The report's header as a dict, or None for anything else: the child may write
+    anything to its result pipe (too long, not UTF-8, nested 200,000 deep...)."""
+    if len(head) > _MAX_HEADER_BYTES:
+        return None
     try:
         header = json.loads(head)
-        status = Status(header["status"])
-        meta: dict[str, Any] = {"status": status.value, "error": str(header.get("error", ""))}
-        meta.update({k: float(header[k]) for k in ("cpu_s", "max_rss_mb") if k in header})
-    except (ValueError, KeyError, TypeError):
-        return _verdict(Status.BAD_RESULT, "the result message is malformed")
-    if status is not Status.OK:
-        return meta, b""
-    if not body:
-        return _verdict(Status.BAD_RESULT, "the result message has no value")
-    return meta, body
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 def _killed(signum: int, max_rss_mb: float, memory_mb: int) -> tuple[dict[str, Any], bytes]:

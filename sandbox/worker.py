@@ -28,7 +28,7 @@ __all__ = ["Worker", "safety_deadline", "worker_env"]
 _START_TIMEOUT_S = 120.0
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Appended, not prepended: an installed `sandbox` wins; the source tree is the fallback.
-_BOOT = f"import sys; sys.path.append({_PACKAGE_ROOT!r}); from sandbox.zygote import main; main()"
+_BOOT = f"import sys; sys.path.append({_PACKAGE_ROOT!r}); from sandbox.host import main; main()"
 
 
 def worker_env() -> dict[str, str]:
@@ -210,6 +210,8 @@ class Worker:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._child_pid, signal.SIGKILL)
         if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)  # the host and its zygote
             self._proc.kill()
             self._close_pipes()
             self._proc.wait()

@@ -97,8 +97,8 @@ def test_fork_storm_bounded(forking: Sandbox, source: str) -> None:
     assert result.status in (Status.ERROR, Status.CRASH, Status.TIMEOUT), result
     group = worker.cgroup
     assert group is not None
-    # all that may stay: the zygote and the child it forks ahead for the next run
-    assert eventually(lambda: len(group.pids()) <= 2), group.pids()
+    # all that may stay: the harness host, its zygote and the child forked ahead
+    assert eventually(lambda: len(group.pids()) <= 3), group.pids()
     assert forking.run("def f():\n    return 2\n", "f").value == 2
     assert worker._proc is not None and worker._proc.pid == zygote  # the worker survived
 

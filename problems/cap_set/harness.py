@@ -1,4 +1,4 @@
-"""The cap set harness, run INSIDE the sandbox (FunSearch, Nature 2023).
+"""The cap set harness, run in the trusted harness host (FunSearch, Nature 2023).
 
 Protocol: compute `priority(el, n)` for every vector `el` of F_3^n (tuples of ints, in
 `itertools.product((0, 1, 2), repeat=n)` order, so vector i has base-3 digits i, most
@@ -44,7 +44,7 @@ def run(priority: Priority, instance: dict[str, Any]) -> list[int]:
     if "digits" not in instance:
         instance = prepare(instance)
     n, table = instance["n"], instance["digits"]
-    priorities = _priorities([priority(el, n) for el in instance["vectors"]])
+    priorities = _priorities(_each(priority, [(el, n) for el in instance["vectors"]]))
     powers = 3 ** np.arange(n - 1, -1, -1, dtype=np.int64)
     order = np.argsort(-priorities, kind="stable")  # highest first, lowest index on ties
     blocked = priorities == -np.inf  # never taken
@@ -58,6 +58,13 @@ def run(priority: Priority, instance: dict[str, Any]) -> list[int]:
         blocked[index] = True
         chosen.append(index)
     return chosen
+
+
+def _each(priority: Priority, calls: list[tuple[tuple[int, ...], int]]) -> list[Any]:
+    """priority(*call) for every call: the calls are independent, so a sandboxed candidate
+    (whose stand-in has `map`) answers them all in one round trip."""
+    many = getattr(priority, "map", None)
+    return many(calls) if many is not None else [priority(*call) for call in calls]
 
 
 def _priorities(values: list[Any]) -> np.ndarray:
