@@ -14,7 +14,7 @@ the host at once when the child dies (end of file). Everything the child writes 
 hostile input for the host: lengths are checked, values are decoded by `wire.decode`.
 
 Layout of the region: five u64 words (host seq, child seq, host sleeps, child sleeps,
-message length), padding to 64 bytes, then the message: a kind byte and its value.
+message length), padding to 64 bytes, then the message: a kind byte and its rows.
 """
 
 from __future__ import annotations
@@ -26,12 +26,18 @@ import select
 import time
 from typing import Any
 
-from sandbox.wire import WireError, decode, encode_into
+from sandbox.rows import decode_rows, encode_rows
+from sandbox.wire import WireError
 
 __all__ = [
+    "CALLS",
+    "CALLS_KW",
     "CALL_BYTES",
     "CHILD",
+    "END",
+    "FAILED",
     "HOST",
+    "RESULTS",
     "CallPort",
     "CandidateGone",
     "open_channel",
@@ -39,10 +45,12 @@ __all__ = [
 
 CALL_BYTES = 64 * 1024 * 1024  # the largest message; pages are only used when touched
 HOST, CHILD = 0, 1
-CALLS, END, RESULTS, FAILED = b"C"[0], b"E"[0], b"R"[0], b"X"[0]
+# message kinds: calls (rows of arguments), calls with keywords (rows of (args, kwargs)),
+# end, results (rows of one value), failed (the child reports why on its result pipe)
+CALLS, CALLS_KW, END, RESULTS, FAILED = b"C"[0], b"K"[0], b"E"[0], b"R"[0], b"X"[0]
 _HEADER = 64
 _LENGTH = 4
-_SPINS = 2000  # about 0.1 ms of polling before yielding the CPU
+_SPINS = 50  # a few microseconds of polling before yielding the CPU (to the peer, if it
 _YIELD_S = 0.002  # then yield for this long before sleeping on the socket
 _SLEEP_MS = 5  # a sleeper re-checks at least this often (a missed wake-up costs this)
 
@@ -78,11 +86,13 @@ class CallPort:
         self._posted = 0
         self._received = 0
 
-    def send(self, kind: int, value: Any = None, *, has_value: bool = True) -> None:
-        """Write a message (kind byte, then `value` encoded) and post it; WireError if
-        the value cannot be encoded."""
+    def send(self, kind: int, rows: list[tuple[Any, ...]] | None = None, limit: int = 0) -> None:
+        """Post a message: a kind byte, then `rows` (see rows.py) if any. WireError if
+        they cannot be encoded (TooLarge past `limit` bytes, if given)."""
         self.data[0] = kind
-        end = encode_into(self.data, 1, value) if has_value else 1
+        end = 1
+        if rows is not None:
+            end = encode_rows(self.data[: limit + 1] if limit else self.data, 1, rows)
         self.post(end)
 
     def post(self, length: int) -> None:
@@ -94,19 +104,19 @@ class CallPort:
             with contextlib.suppress(OSError):
                 os.write(self.sock, b"!")
 
-    def receive(self, deadline: float | None = None) -> tuple[int, Any]:
-        """The peer's answer to our last message: (kind, value). Raises CandidateGone
-        (or, on the host, WireError for a malformed message)."""
+    def receive(self, deadline: float | None = None) -> tuple[int, list[tuple[Any, ...]] | None]:
+        """The peer's next message: (kind, rows or None). Raises CandidateGone, or
+        WireError for a malformed message."""
         length = self.wait(deadline)
         if not 1 <= length <= len(self.data):
             raise WireError(f"a message of {length} bytes")
         kind = self.data[0]
         if length == 1:
             return kind, None
-        value, end = decode(self.data, 1, length)
+        rows, end = decode_rows(self.data, 1, length)
         if end != length:
-            raise WireError("the message has bytes after its value")
-        return kind, value
+            raise WireError("the message has bytes after its rows")
+        return kind, rows
 
     def wait(self, deadline: float | None) -> int:
         """Wait until the peer posts its next message; its length."""

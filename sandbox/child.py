@@ -21,13 +21,13 @@ import types
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sandbox.calls import CALLS, CHILD, FAILED, RESULTS, CallPort, CandidateGone
+from sandbox.calls import CALLS, CALLS_KW, CHILD, FAILED, RESULTS, CallPort, CandidateGone
 from sandbox.encode import BadResult
 from sandbox.isolate import CALL_FD, JOB_FD, MEMFD_FD, RESULT_FD, apply_isolation
 from sandbox.layers import ChildLayers
 from sandbox.protocol import write_all
 from sandbox.result import Job
-from sandbox.wire import TooLarge, WireError, encode_into
+from sandbox.wire import TooLarge, WireError
 
 __all__ = ["FILENAME", "READY", "format_error", "run_child"]
 
@@ -108,25 +108,26 @@ def serve_calls(port: CallPort, function: Callable[..., Any], result_bytes: int)
     """Answer batches of calls until the host sends END (returns) or goes away
     (CandidateGone). The candidate's exceptions propagate."""
     while True:
-        kind, calls = port.receive()
-        if kind != CALLS:
+        kind, rows = port.receive()
+        if kind == CALLS and rows is not None:
+            results = [(function(*args),) for args in rows]
+        elif kind == CALLS_KW and rows is not None:
+            results = [(function(*args, **kwargs),) for args, kwargs in rows]
+        else:
             return
-        results = [function(*a, **k) if k else function(*a) for a, k in calls]
-        port.data[0] = RESULTS
         try:
-            end = encode_into(port.data[: result_bytes + 1], 1, results)
+            port.send(RESULTS, results, limit=result_bytes)
         except TooLarge:
             raise _Overflow(
-                f"the returned values are over the limit of {result_bytes} bytes"
+                f"the values returned are over the limit of {result_bytes} bytes"
             ) from None
         except WireError as exc:  # not plain data, or nested too deeply
             raise BadResult(str(exc)) from None
-        port.post(end)
 
 
 def _tell_failed(port: CallPort) -> None:
     with contextlib.suppress(BaseException):
-        port.send(FAILED, has_value=False)
+        port.send(FAILED)
 
 
 def _safe_repr(value: Any) -> str:

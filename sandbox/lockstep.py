@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sandbox.calls import CALLS, END, RESULTS, CallPort, CandidateGone
+from sandbox.calls import CALLS, CALLS_KW, END, RESULTS, CallPort, CandidateGone
 
 __all__ = ["CandidateFunction", "HarnessFailed", "run_harness"]
 
@@ -113,16 +113,21 @@ class _Lockstep:
     def _call(self, calls: list[Call]) -> list[Any]:
         if time.monotonic() > self.deadline:
             raise CandidateGone("the deadline passed")
-        self.port.send(CALLS, calls)
+        if any(kwargs for _, kwargs in calls):
+            self.port.send(CALLS_KW, [(args, kwargs or {}) for args, kwargs in calls])
+        else:
+            self.port.send(CALLS, [args for args, _ in calls])
         try:
-            kind, results = self.port.receive(self.deadline)
+            kind, rows = self.port.receive(self.deadline)
         except ValueError as exc:  # WireError
             raise BadReply(f"the program's process sent a malformed answer ({exc})") from None
-        if kind != RESULTS or type(results) is not list or len(results) != len(calls):
+        if kind != RESULTS:
             raise CandidateGone("the program's process stopped answering")
-        return results
+        if rows is None or len(rows) != len(calls) or any(len(row) != 1 for row in rows):
+            raise BadReply("the program's process answered with the wrong number of values")
+        return [row[0] for row in rows]
 
 
 def end_child(port: CallPort) -> None:
     """Tell the child there are no more calls (it reports and exits)."""
-    port.send(END, has_value=False)
+    port.send(END)

@@ -16,7 +16,15 @@ import struct
 import sys
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "TooLarge", "WireError", "decode", "encode_into"]
+__all__ = [
+    "MAX_DEPTH",
+    "TooLarge",
+    "WireError",
+    "decode",
+    "dtype_code",
+    "dtype_of",
+    "encode_into",
+]
 
 MAX_DEPTH = 100  # containers nested deeper than this are refused, both ways
 
@@ -120,12 +128,7 @@ def _encode_other(buf: memoryview, offset: int, value: Any, depth: int) -> int:
 
 def _encode_numpy(buf: memoryview, offset: int, value: Any) -> int:
     numpy = sys.modules["numpy"]
-    dtype = value.dtype
-    code = _CODES.get(dtype)
-    if code is None:
-        if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject:
-            raise WireError(f"a numpy value of dtype {dtype} cannot cross the sandbox boundary")
-        code = _CODES[dtype] = bytes([len(dtype.str)]) + dtype.str.encode()
+    code = dtype_code(value.dtype)
     if not isinstance(value, numpy.ndarray):  # a numpy scalar
         data: Any = value.tobytes()
         offset = _put(buf, offset, b"g")
@@ -147,6 +150,30 @@ def _encode_numpy(buf: memoryview, offset: int, value: Any) -> int:
         raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
     buf[offset:end] = data
     return end
+
+
+def dtype_code(dtype: Any) -> bytes:
+    """A numeric numpy dtype's code, length-prefixed (b"\\x03<i8"); WireError otherwise."""
+    code = _CODES.get(dtype)
+    if code is None:
+        if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject:
+            raise WireError(f"a numpy value of dtype {dtype} cannot cross the sandbox boundary")
+        code = _CODES[dtype] = bytes([len(dtype.str)]) + dtype.str.encode()
+    return code
+
+
+def dtype_of(code: bytes) -> Any:
+    """The numpy dtype of a code (without its length prefix); WireError if not numeric."""
+    dtype = _DTYPES.get(code)
+    if dtype is None:
+        try:
+            dtype = _numpy().dtype(code.decode("ascii"))
+        except (TypeError, ValueError, UnicodeDecodeError):
+            raise WireError(f"unknown dtype {code!r}") from None
+        if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject or dtype.itemsize == 0:
+            raise WireError(f"dtype {dtype} is not allowed")
+        _DTYPES[code] = dtype
+    return dtype
 
 
 def _bytes(buf: memoryview, offset: int, tag: bytes, data: bytes) -> int:
@@ -247,7 +274,7 @@ class _Decoder:
         size = self.buf[self.need(offset, 1) - 1]
         start = offset + 1
         offset = self.need(start, size)
-        dtype = self.dtype(bytes(self.buf[start:offset]))
+        dtype = dtype_of(bytes(self.buf[start:offset]))
         shape: tuple[int, ...] = ()
         if not scalar:
             ndim = self.buf[self.need(offset, 1) - 1]
@@ -267,16 +294,6 @@ class _Decoder:
             return _numpy().frombuffer(self.buf[offset:end], dtype=dtype)[0].copy(), end
         array = _numpy().frombuffer(self.buf[offset:end], dtype=dtype).copy()
         return (array if len(shape) == 1 else array.reshape(shape)), end
-
-    @staticmethod
-    def dtype(code: bytes) -> Any:
-        dtype = _DTYPES.get(code)
-        if dtype is None:
-            dtype = _numpy().dtype(code.decode("ascii"))
-            if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject or dtype.itemsize == 0:
-                raise WireError(f"dtype {dtype} is not allowed")
-            _DTYPES[code] = dtype
-        return dtype
 
 
 def _numpy() -> Any:

@@ -267,7 +267,7 @@ def _to_result(meta: dict[str, Any], blob: bytes) -> Result:
     if status is Status.OK:
         try:
             value = json.loads(blob, parse_constant=_refuse_constant)
-        except ValueError as exc:
+        except (ValueError, RecursionError, MemoryError) as exc:
             status, error = Status.BAD_RESULT, f"the result is not strict JSON ({exc})"
     return Result(
         status=status,

@@ -1,4 +1,4 @@
-"""The online bin packing harness, run INSIDE the sandbox (FunSearch, Nature 2023).
+"""The online bin packing harness, run in the trusted harness host (FunSearch, Nature 2023).
 
 Protocol: start with n bins at full capacity (n = number of items). For each item in
 order, take the bins it fits in (remaining capacity >= item), call

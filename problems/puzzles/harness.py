@@ -1,8 +1,9 @@
-"""The puzzle harness, run INSIDE the sandbox: call `sol()` and return its answer.
+"""The puzzle harness, run in the trusted harness host: call `sol()` and return its answer.
 
-The answer goes back to the trusted parent as plain JSON data (the sandbox refuses
-anything else); the parent type-checks it and runs the puzzle's `sat` on it in a
-separate sandboxed call. The puzzle's `sat` never runs in the candidate's process.
+`sol()` runs in the candidate's process; its answer crosses back as plain data (the
+sandbox refuses anything else) and goes to the trusted parent as JSON; the parent
+type-checks it and runs the puzzle's `sat` on it in a separate sandboxed call. Neither
+the puzzle nor its `sat` is ever in the candidate's process.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The constructive TSP harness, run INSIDE the sandbox (AEL / EoH / ReEvo protocol).
+"""The constructive TSP harness, run in the trusted harness host (AEL / EoH / ReEvo protocol).
 
 Start at node 0; while nodes are unvisited, call
 `select_next_node(current_node, destination_node, unvisited_nodes, distance_matrix)` and

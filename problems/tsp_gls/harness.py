@@ -1,4 +1,4 @@
-"""The guided local search (GLS) harness for the TSP, run INSIDE the sandbox (EoH).
+"""The guided local search (GLS) harness for the TSP, run in the trusted harness host (EoH).
 
 1. Start from the nearest-neighbour tour from node 0 and improve it with 2-opt +
    relocate local search (localsearch.py) until no move improves.
