@@ -20,6 +20,7 @@ message length), padding to 64 bytes, then the message: a kind byte and its rows
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import mmap
 import os
 import select
@@ -50,8 +51,9 @@ HOST, CHILD = 0, 1
 CALLS, CALLS_KW, END, RESULTS, FAILED = b"C"[0], b"K"[0], b"E"[0], b"R"[0], b"X"[0]
 _HEADER = 64
 _LENGTH = 4
-_SPINS = 50  # a few microseconds of polling before yielding the CPU (to the peer, if it
-_YIELD_S = 0.002  # then yield for this long before sleeping on the socket
+_SPINS = 50  # a few microseconds of polling first (longer starves a peer on this core)
+_YIELD_S = 0.002  # then yield for this long before sleeping on the socket,
+_BUSY_YIELD_S = 50e-6  # or less if a yield took this long (other work waits for the CPU)
 _SLEEP_MS = 5  # a sleeper re-checks at least this often (a missed wake-up costs this)
 
 
@@ -65,8 +67,12 @@ def open_channel() -> tuple[tuple[int, int], tuple[int, int]]:
     import socket
 
     host_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    memfd = os.memfd_create("evolve-calls", os.MFD_CLOEXEC)
+    memfd = os.memfd_create("evolve-calls", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     os.ftruncate(memfd, _HEADER + CALL_BYTES)
+    # sealed: a child that shrank the region would crash the host with SIGBUS
+    fcntl.fcntl(
+        memfd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+    )
     host_memfd = os.dup(memfd)
     return (host_sock.detach(), host_memfd), (child_sock.detach(), memfd)
 
@@ -125,11 +131,15 @@ class CallPort:
         for _ in range(_SPINS):
             if words[peer] == expected:
                 return int(words[_LENGTH])
-        yield_until = time.monotonic() + _YIELD_S
-        while time.monotonic() < yield_until:
+        now = time.monotonic()
+        yield_until = now + _YIELD_S
+        while now < yield_until:
             os.sched_yield()
             if words[peer] == expected:
                 return int(words[_LENGTH])
+            before, now = now, time.monotonic()
+            if now - before > _BUSY_YIELD_S:  # others wait for this CPU: stop taking it
+                break
         return self._sleep(expected, deadline)
 
     def _sleep(self, expected: int, deadline: float | None) -> int:
