@@ -20,8 +20,6 @@ from sandbox.calls import CALLS, CALLS_KW, END, RESULTS, CallPort, CandidateGone
 
 __all__ = ["CandidateFunction", "HarnessFailed", "run_harness"]
 
-Call = tuple[tuple[Any, ...], dict[str, Any] | None]
-
 
 class HarnessFailed(Exception):
     """The harness raised (usually about what the candidate returned)."""
@@ -31,19 +29,31 @@ class BadReply(Exception):
     """What the child sent back is not an answer to the calls (a hostile or broken child)."""
 
 
-class CandidateFunction:
-    """Stands for the candidate's function inside a harness: calls go to the child."""
+class _Many(list):  # type: ignore[type-arg]
+    """A harness's `program.map(...)`: a list of positional argument tuples."""
 
-    def __init__(self, name: str, switch: Callable[[list[Call], bool], Any]) -> None:
+
+class _Keywords(tuple):  # type: ignore[type-arg]
+    """A call with keyword arguments: (args, kwargs)."""
+
+
+class CandidateFunction:
+    """Stands for the candidate's function inside a harness: calls go to the child.
+    Each call suspends the harness's greenlet with a message for the lockstep loop: the
+    argument tuple itself (the common case), a `_Keywords` or a `_Many`."""
+
+    def __init__(self, name: str, main: Any) -> None:
         self.__name__ = self.__qualname__ = name
-        self._switch = switch
+        self._main = main
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._switch([(args, kwargs or None)], False)
+        if kwargs:
+            return self._main.switch(_Keywords((args, kwargs)))
+        return self._main.switch(args)
 
     def map(self, arg_tuples: Sequence[Sequence[Any]]) -> list[Any]:
         """The function's value for each tuple of positional arguments, in one round trip."""
-        return self._switch([(tuple(args), None) for args in arg_tuples], True)
+        return self._main.switch(_Many(tuple(args) for args in arg_tuples))
 
     def __repr__(self) -> str:
         return f"<candidate function {self.__name__}>"
@@ -62,8 +72,7 @@ def run_harness(
     CandidateGone, HarnessFailed or BadReply; the caller ends the child either way."""
     import greenlet
 
-    main = greenlet.getcurrent()
-    program = CandidateFunction(entry, lambda calls, many: main.switch((calls, many)))
+    program = CandidateFunction(entry, greenlet.getcurrent())
     if harness is None:
         tasks = {"": functools.partial(program, *args)}
     elif instances is None:
@@ -78,25 +87,43 @@ class _Lockstep:
     def __init__(self, port: CallPort, deadline: float) -> None:
         self.port, self.deadline = port, deadline
         self.outputs: dict[str, Any] = {}
-        self.waiting: dict[Any, tuple[str, list[Call], bool]] = {}
+        self.names: dict[Any, str] = {}
+        self.waiting: list[tuple[Any, Any]] = []  # (task, its message)
 
     def run(
         self, tasks: Mapping[str, Callable[[], Any]], make: Callable[..., Any]
     ) -> dict[str, Any]:
-        for name, task in tasks.items():
-            self._step(make(task), name, ())
+        for name, function in tasks.items():
+            task = make(function)
+            self.names[task] = name
+            self._step(task)
         while self.waiting:
-            batch = list(self.waiting.items())
-            self.waiting.clear()
-            results = self._call([call for _, (_, calls, _) in batch for call in calls])
-            done = 0
-            for task, (name, calls, many) in batch:
-                answer = results[done : done + len(calls)]
-                done += len(calls)
-                self._step(task, name, (answer if many else answer[0],))
+            batch, self.waiting = self.waiting, []
+            if all(type(message) is tuple for _, message in batch):  # one call each
+                results = self._call(CALLS, [message for _, message in batch])
+                for (task, _), result in zip(batch, results, strict=True):
+                    self._step(task, result)
+            else:
+                self._mixed(batch)
         return self.outputs
 
-    def _step(self, task: Any, name: str, value: tuple[Any, ...]) -> None:
+    def _mixed(self, batch: list[tuple[Any, Any]]) -> None:
+        """A round trip for a batch with keyword calls or maps."""
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        for _, message in batch:
+            if type(message) is _Many:
+                calls.extend((args, {}) for args in message)
+            else:
+                calls.append(message if type(message) is _Keywords else (message, {}))
+        results = self._call(CALLS_KW, calls)
+        done = 0
+        for task, message in batch:
+            size = len(message) if type(message) is _Many else 1
+            answer = results[done : done + size]
+            done += size
+            self._step(task, answer if type(message) is _Many else answer[0])
+
+    def _step(self, task: Any, *value: Any) -> None:
         """Resume `task` with `value` until it calls the candidate again or finishes."""
         try:
             message = task.switch(*value)
@@ -105,27 +132,23 @@ class _Lockstep:
         except Exception as exc:
             raise HarnessFailed(f"{type(exc).__name__}: {exc}") from exc
         if task.dead:
-            self.outputs[name] = message
+            self.outputs[self.names[task]] = message
         else:
-            calls, many = message
-            self.waiting[task] = (name, calls, many)
+            self.waiting.append((task, message))
 
-    def _call(self, calls: list[Call]) -> list[Any]:
+    def _call(self, kind: int, rows: list[Any]) -> list[Any]:
         if time.monotonic() > self.deadline:
             raise CandidateGone("the deadline passed")
-        if any(kwargs for _, kwargs in calls):
-            self.port.send(CALLS_KW, [(args, kwargs or {}) for args, kwargs in calls])
-        else:
-            self.port.send(CALLS, [args for args, _ in calls])
+        self.port.send(kind, rows)
         try:
-            kind, rows = self.port.receive(self.deadline)
+            reply, answers = self.port.receive(self.deadline)
         except ValueError as exc:  # WireError
             raise BadReply(f"the program's process sent a malformed answer ({exc})") from None
-        if kind != RESULTS:
+        if reply != RESULTS:
             raise CandidateGone("the program's process stopped answering")
-        if rows is None or len(rows) != len(calls) or any(len(row) != 1 for row in rows):
+        if answers is None or len(answers) != len(rows) or any(len(a) != 1 for a in answers):
             raise BadReply("the program's process answered with the wrong number of values")
-        return [row[0] for row in rows]
+        return [answer[0] for answer in answers]
 
 
 def end_child(port: CallPort) -> None:
