@@ -55,6 +55,7 @@ class Host:
         self._zygote = zygote
         self._functions: dict[str, Callable[..., Any]] = {}
         self._shared: dict[str, dict[str, Any]] = {}
+        self._next: tuple[int, CallPort] | None = None  # the next child and its channel
 
     def handle(self, meta: dict[str, Any], blob: bytes) -> tuple[dict[str, Any], bytes]:
         if meta.get("op") == "run":
@@ -71,32 +72,48 @@ class Host:
         instances = self._shared[job.shared] if job.shared is not None else None
         child_job = Job(job.source, job.entry, limits=job.limits)
         protocol.send(self._zygote.to_zygote, child_job.to_message())
-        pid = self._until("running")["running"]
-        port = CallPort(*self._zygote.receive_channel(pid), HOST)
+        while self._next is None:  # no child announced yet: the zygote forks one now
+            self._take(self._message())
+        pid, port = self._next
+        self._next = None
         deadline = time.monotonic() + job.limits.timeout_s + _GRACE_S
         try:
             value, failure = _harness_value(port, job, harness, instances, deadline)
         finally:
             port.close()
-        verdict = self._until("status")
+        verdict = self._verdict(pid)
         return _combine(verdict, value, failure, job.limits)
 
-    def _until(self, key: str) -> dict[str, Any]:
-        """The zygote's next message with `key`, forwarding child announcements."""
+    def _verdict(self, pid: int) -> dict[str, Any]:
+        """The zygote's verdict on child `pid`, taking announcements on the way."""
         while True:
-            meta, _ = protocol.recv(self._zygote.from_zygote)
-            if "fail" in meta:
-                raise HostError(meta["fail"])
-            if "started" in meta and key != "started":
-                protocol.send(self._out, meta)
-                continue
-            if key in meta:
+            meta = self._message()
+            if "running" in meta and meta["running"] != pid:
+                raise HostError(f"the zygote ran child {meta['running']}, not {pid}")
+            if "status" in meta:
                 return meta
+            self._take(meta)
 
-    def forward_announcement(self) -> None:
-        """Pass on an announcement the zygote made while the host was idle."""
+    def _message(self) -> dict[str, Any]:
         meta, _ = protocol.recv(self._zygote.from_zygote)
+        if "fail" in meta:
+            raise HostError(meta["fail"])
+        return meta
+
+    def _take(self, meta: dict[str, Any]) -> None:
+        """A new child was announced: prepare its call channel now, off the critical path
+        of its run, and tell the controller (which kills its group if the host hangs)."""
+        if "started" not in meta:
+            return
+        if self._next is not None:
+            self._next[1].close()
+        pid = meta["started"]
+        self._next = (pid, CallPort(*self._zygote.receive_channel(pid), HOST))
         protocol.send(self._out, meta)
+
+    def take_announcement(self) -> None:
+        """Take an announcement the zygote made while the host was idle."""
+        self._take(self._message())
 
     @property
     def zygote_fd(self) -> int:
@@ -228,7 +245,7 @@ def _serve_forever(host: Host, channel_in: int, channel_out: int) -> None:
         ready = {fd for fd, _ in poller.poll()}
         try:
             if host.zygote_fd in ready:
-                host.forward_announcement()
+                host.take_announcement()
                 continue
             meta, blob = protocol.recv(channel_in)
         except EOFError:
