@@ -13,9 +13,11 @@ from archive.records import (
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
+    NewValidation,
     ProgramRecord,
     RunRecord,
     RunSummary,
+    ValidationRecord,
 )
 from archive.storage import Archive
 from archive.tables import SCHEMA_VERSION
@@ -30,9 +32,11 @@ __all__ = [
     "LLMCallRecord",
     "NewLLMCall",
     "NewProgram",
+    "NewValidation",
     "ProgramRecord",
     "RunRecord",
     "RunSummary",
+    "ValidationRecord",
     "normalize_source",
     "prompt_hash",
     "syntactic_hash",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Index, text, update
 from sqlmodel import SQLModel, col
 
-from archive.tables import SCHEMA_VERSION, MetaRow, ProgramRow
+from archive.tables import SCHEMA_VERSION, MetaRow, ProgramRow, ValidationRow
 
 __all__ = ["OLDEST_UPGRADABLE", "STEPS", "upgrade"]
 
@@ -33,12 +33,18 @@ def _v1_to_v2(connection: Connection) -> None:
         _index(f"ix_programs_run_id_{name}").create(connection)
 
 
+def _v2_to_v3(connection: Connection) -> None:
+    """`runs.draw_seeds` ({} for older runs: fixed instances) and the `validations` table."""
+    connection.execute(text("ALTER TABLE runs ADD COLUMN draw_seeds JSON NOT NULL DEFAULT '{}'"))
+    SQLModel.metadata.tables[ValidationRow.__tablename__].create(connection)
+
+
 def _index(name: str) -> Index:
     table = SQLModel.metadata.tables[ProgramRow.__tablename__]
     return next(index for index in table.indexes if index.name == name)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """STEPS[n] upgrades schema version n to n + 1."""
 
 OLDEST_UPGRADABLE = min(STEPS)

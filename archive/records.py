@@ -20,9 +20,11 @@ __all__ = [
     "LLMCallRecord",
     "NewLLMCall",
     "NewProgram",
+    "NewValidation",
     "ProgramRecord",
     "RunRecord",
     "RunSummary",
+    "ValidationRecord",
 ]
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
@@ -50,6 +52,9 @@ class RunRecord:
     Attributes:
         status: one of `RUN_STATUSES`.
         state: free-form JSON written by the engine (e.g. the random state for --resume).
+        draw_seeds: {split: seed} for the splits whose instances the run drew from a
+            secret seed (the held-out "test" split; "train" and "probe" too with
+            secret_train); a split not listed uses the problem's fixed instances.
     """
 
     id: int
@@ -61,6 +66,7 @@ class RunRecord:
     state: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    draw_seeds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,47 @@ class ProgramRecord:
     def is_seed(self) -> bool:
         """True for a starting program: no parents and no LLM call."""
         return not self.parent_ids and self.llm_call_id is None
+
+
+@dataclass(frozen=True)
+class NewValidation:
+    """A program's result on the held-out split, to store (one per run and program).
+
+    `draw_seed` is the seed the split was drawn from (None: the problem's fixed set).
+    """
+
+    program_id: int
+    status: str
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    error_kind: str = ""
+    eval_s: float = 0.0
+    split: str = "test"
+    draw_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.score is not None and not math.isfinite(self.score):
+            raise ValueError(f"score must be finite or None, got {self.score!r}")
+
+
+@dataclass(frozen=True)
+class ValidationRecord:
+    """A stored re-validation: a program of a run evaluated on the held-out split."""
+
+    run_id: int
+    program_id: int
+    split: str
+    draw_seed: int | None
+    status: str
+    score: float | None
+    scores: dict[str, float]
+    metrics: dict[str, float]
+    error: str
+    error_kind: str
+    eval_s: float
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ errors come out as `ArchiveError` with a one-line message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -18,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from archive.database import error_line, open_engine
 from archive.errors import ArchiveError
-from archive.hashing import prompt_hash, syntactic_hash
 from archive.history import best_over_time, lineage_ids
 from archive.queries import summarize, top_query, twin_query
 from archive.records import (
@@ -27,19 +27,25 @@ from archive.records import (
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
+    NewValidation,
     ProgramRecord,
     RunRecord,
     RunSummary,
+    ValidationRecord,
 )
 from archive.tables import (
     LineageRow,
     LLMCallRow,
     ProgramRow,
     RunRow,
+    ValidationRow,
     call_record,
+    call_row,
     program_record,
+    program_row,
     run_record,
     utc_now,
+    validation_record,
 )
 
 __all__ = ["Archive", "ArchiveError"]
@@ -100,13 +106,21 @@ class Archive:
 
     # -- runs -------------------------------------------------------------------------
 
-    def create_run(self, name: str, problem: str, config: dict[str, Any], seed: int) -> RunRecord:
+    def create_run(
+        self,
+        name: str,
+        problem: str,
+        config: dict[str, Any],
+        seed: int,
+        draw_seeds: Mapping[str, int] | None = None,
+    ) -> RunRecord:
         """A new run with status "running"; the name must be new."""
         exists = f"run {name!r} exists; use --resume {name} or another --run-name"
         with self._session(refused=exists) as session:
             if session.exec(select(RunRow.id).where(RunRow.name == name)).first() is not None:
                 raise ArchiveError(exists)
             row = RunRow(name=name, problem=problem, config=dict(config), seed=seed)
+            row.draw_seeds = dict(draw_seeds or {})
             session.add(row)
             session.flush()
             return run_record(row)
@@ -123,9 +137,14 @@ class Archive:
             return [run_record(row) for row in rows]
 
     def update_run(
-        self, run_id: int, *, status: str | None = None, state: dict[str, Any] | None = None
+        self,
+        run_id: int,
+        *,
+        status: str | None = None,
+        state: dict[str, Any] | None = None,
+        draw_seeds: Mapping[str, int] | None = None,
     ) -> RunRecord:
-        """Set a run's status and/or replace its engine state; touches `updated_at`."""
+        """Set a run's status, engine state and/or draw seeds; touches `updated_at`."""
         if status is not None and status not in RUN_STATUSES:
             raise ArchiveError(f"unknown run status {status!r}; use one of {RUN_STATUSES}")
         with self._session() as session:
@@ -134,6 +153,8 @@ class Archive:
                 row.status = status
             if state is not None:
                 row.state = dict(state)
+            if draw_seeds is not None:
+                row.draw_seeds = dict(draw_seeds)
             row.updated_at = utc_now()
             session.flush()
             return run_record(row)
@@ -160,11 +181,11 @@ class Archive:
         with self._session(refused=refused) as session:
             call_id = None
             if llm_call is not None:
-                call = _call_row(run_id, llm_call)
+                call = call_row(run_id, llm_call)
                 session.add(call)
                 session.flush()
                 call_id = call.id
-            row = _program_row(run_id, program, call_id)
+            row = program_row(run_id, program, call_id)
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -177,7 +198,7 @@ class Archive:
     def add_llm_call(self, run_id: int, call: NewLLMCall) -> LLMCallRecord:
         """Store an LLM call that produced no program (typically a failed one)."""
         with self._session(refused=f"LLM call refused: run {run_id} must exist") as session:
-            row = _call_row(run_id, call)
+            row = call_row(run_id, call)
             session.add(row)
             session.flush()
             return call_record(row)
@@ -307,6 +328,39 @@ class Archive:
             ids = lineage_ids(session, program_id)
         return self.get_programs(ids)
 
+    # -- re-validation on the held-out split --------------------------------------------
+
+    def add_validation(self, run_id: int, validation: NewValidation) -> ValidationRecord:
+        """Store a program's held-out result, replacing an earlier one of the same program."""
+        refused = f"validation refused: run {run_id} and program {validation.program_id} must exist"
+        with self._session(refused=refused) as session:
+            old = session.exec(_validation_query(run_id, [validation.program_id])).first()
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            row = ValidationRow(run_id=run_id, **asdict(validation))
+            session.add(row)
+            session.flush()
+            return validation_record(row)
+
+    def validations(
+        self, run_id: int, program_ids: Sequence[int] | None = None
+    ) -> dict[int, ValidationRecord]:
+        """{program_id: held-out result} of the run's re-validated programs (or of these)."""
+        with self._session() as session:
+            rows = session.exec(_validation_query(run_id, program_ids))
+            return {row.program_id: validation_record(row) for row in rows}
+
+    def seed_program(self, run_id: int) -> ProgramRecord | None:
+        """The run's first starting program (no LLM call made it), if any."""
+        query = (
+            select(ProgramRow)
+            .where(ProgramRow.run_id == run_id, col(ProgramRow.llm_call_id).is_(None))
+            .order_by(col(ProgramRow.id))
+            .limit(1)
+        )
+        return self._first(query)
+
     def summary(self, run_id: int) -> RunSummary:
         """Counts and totals for one run (see `RunSummary` for what each counts)."""
         with self._session() as session:
@@ -314,38 +368,8 @@ class Archive:
             return summarize(session, run_id)
 
 
-def _call_row(run_id: int, call: NewLLMCall) -> LLMCallRow:
-    return LLMCallRow(
-        run_id=run_id,
-        model=call.model,
-        messages=[dict(message) for message in call.messages],
-        prompt_hash=call.prompt_hash or prompt_hash(call.messages),
-        reply=call.reply,
-        prompt_tokens=call.prompt_tokens,
-        completion_tokens=call.completion_tokens,
-        cost_usd=call.cost_usd,
-        latency_s=call.latency_s,
-        error=call.error,
-        error_kind=call.error_kind,
-    )
-
-
-def _program_row(run_id: int, program: NewProgram, llm_call_id: int | None) -> ProgramRow:
-    return ProgramRow(
-        run_id=run_id,
-        source=program.source,
-        parent_ids=list(program.parent_ids),
-        island=program.island,
-        status=program.status,
-        score=program.score,
-        scores=dict(program.scores),
-        metrics=dict(program.metrics),
-        error=program.error,
-        error_kind=program.error_kind,
-        syntactic_hash=program.syntactic_hash or syntactic_hash(program.source),
-        functional_hash=program.functional_hash,
-        duplicate_of=program.duplicate_of,
-        llm_call_id=llm_call_id,
-        eval_s=program.eval_s,
-        duplicate_kind=program.duplicate_kind,
-    )
+def _validation_query(run_id: int, program_ids: Sequence[int] | None) -> Any:
+    query = select(ValidationRow).where(ValidationRow.run_id == run_id)
+    if program_ids is not None:
+        query = query.where(col(ValidationRow.program_id).in_(list(program_ids)))
+    return query.order_by(col(ValidationRow.program_id))

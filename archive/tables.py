@@ -10,10 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from archive.records import LLMCallRecord, ProgramRecord, RunRecord
+from archive.hashing import prompt_hash, syntactic_hash
+from archive.records import (
+    LLMCallRecord,
+    NewLLMCall,
+    NewProgram,
+    ProgramRecord,
+    RunRecord,
+    ValidationRecord,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,16 +31,21 @@ __all__ = [
     "MetaRow",
     "ProgramRow",
     "RunRow",
+    "ValidationRow",
     "call_record",
+    "call_row",
     "program_record",
+    "program_row",
     "run_record",
     "utc",
     "utc_now",
+    "validation_record",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with a migration (archive/migrations.py) whenever a table changes;
-`meta.schema_version` holds it. 2: `programs.duplicate_kind` and three indexes."""
+`meta.schema_version` holds it. 2: `programs.duplicate_kind` and three indexes.
+3: `runs.draw_seeds` and the `validations` table."""
 
 
 def utc_now() -> datetime:
@@ -75,6 +88,11 @@ class RunRow(SQLModel, table=True):
     state: dict[str, Any] = _json()
     created_at: datetime = _time()
     updated_at: datetime = _time()
+    # {split: seed} of the splits drawn from a secret seed (see RunRecord.draw_seeds)
+    draw_seeds: dict[str, int] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+    )
 
 
 class LLMCallRow(SQLModel, table=True):
@@ -144,9 +162,32 @@ class LineageRow(SQLModel, table=True):
     parent_id: int = Field(foreign_key="programs.id")
 
 
+class ValidationRow(SQLModel, table=True):
+    """A program re-validated on the held-out test split (one row per run and program)."""
+
+    __tablename__ = "validations"
+    __table_args__ = (
+        Index("ix_validations_run_id_program_id", "run_id", "program_id", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    program_id: int = Field(foreign_key="programs.id")
+    split: str = "test"
+    draw_seed: int | None = Field(default=None, sa_type=BigInteger)
+    status: str
+    score: float | None = None
+    scores: dict[str, float] = _json()
+    metrics: dict[str, float] = _json()
+    error: str = Field(default="", sa_type=Text)
+    error_kind: str = ""
+    eval_s: float = 0.0
+    created_at: datetime = _time()
+
+
 TABLES = [
     SQLModel.metadata.tables[row.__tablename__]
-    for row in (MetaRow, RunRow, LLMCallRow, ProgramRow, LineageRow)
+    for row in (MetaRow, RunRow, LLMCallRow, ProgramRow, LineageRow, ValidationRow)
 ]
 """The archive's tables, in creation order (created explicitly: other code may share
 `SQLModel.metadata`)."""
@@ -164,6 +205,7 @@ def run_record(row: RunRow) -> RunRecord:
         state=dict(row.state),
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
+        draw_seeds={str(k): int(v) for k, v in (row.draw_seeds or {}).items()},
     )
 
 
@@ -207,4 +249,59 @@ def call_record(row: LLMCallRow) -> LLMCallRecord:
         error=row.error,
         error_kind=row.error_kind,
         created_at=utc(row.created_at),
+    )
+
+
+def validation_record(row: ValidationRow) -> ValidationRecord:
+    assert row.id is not None
+    return ValidationRecord(
+        run_id=row.run_id,
+        program_id=row.program_id,
+        split=row.split,
+        draw_seed=row.draw_seed,
+        status=row.status,
+        score=row.score,
+        scores=dict(row.scores),
+        metrics=dict(row.metrics),
+        error=row.error,
+        error_kind=row.error_kind,
+        eval_s=row.eval_s,
+        created_at=utc(row.created_at),
+    )
+
+
+def call_row(run_id: int, call: NewLLMCall) -> LLMCallRow:
+    return LLMCallRow(
+        run_id=run_id,
+        model=call.model,
+        messages=[dict(message) for message in call.messages],
+        prompt_hash=call.prompt_hash or prompt_hash(call.messages),
+        reply=call.reply,
+        prompt_tokens=call.prompt_tokens,
+        completion_tokens=call.completion_tokens,
+        cost_usd=call.cost_usd,
+        latency_s=call.latency_s,
+        error=call.error,
+        error_kind=call.error_kind,
+    )
+
+
+def program_row(run_id: int, program: NewProgram, llm_call_id: int | None) -> ProgramRow:
+    return ProgramRow(
+        run_id=run_id,
+        source=program.source,
+        parent_ids=list(program.parent_ids),
+        island=program.island,
+        status=program.status,
+        score=program.score,
+        scores=dict(program.scores),
+        metrics=dict(program.metrics),
+        error=program.error,
+        error_kind=program.error_kind,
+        syntactic_hash=program.syntactic_hash or syntactic_hash(program.source),
+        functional_hash=program.functional_hash,
+        duplicate_of=program.duplicate_of,
+        llm_call_id=llm_call_id,
+        eval_s=program.eval_s,
+        duplicate_kind=program.duplicate_kind,
     )

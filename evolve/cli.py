@@ -69,6 +69,21 @@ def run(
         int | None, typer.Option(help="Evaluation processes [default: cores].")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
+    secret_train: Annotated[
+        bool | None,
+        typer.Option(
+            "--secret-train/--fixed-train",
+            help="Draw the train and probe instances from a secret seed too (the test split "
+            "always is, where the problem generates its instances) [default: fixed-train].",
+        ),
+    ] = None,
+    validate_top: Annotated[
+        int | None,
+        typer.Option(
+            help="At the end, re-validate this many best programs on the held-out test split "
+            "and report the best there as the run's result; 0: none [default: 5].",
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="TOML or YAML file with the same keys.")
     ] = None,
@@ -99,6 +114,8 @@ def run(
         "concurrency": concurrency,
         "workers": workers,
         "seed": seed,
+        "secret_train": secret_train,
+        "validate_top": validate_top,
     }
     if problem is None and resume is None:
         err_console.print(
@@ -125,7 +142,7 @@ def run(
             )
             raise typer.Exit(130) from None
     if as_json:
-        emit_json(prepared.progress.as_json())
+        emit_json({**prepared.progress.as_json(), "draw_seeds": prepared.run.draw_seeds})
 
 
 def _run_suite(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evolve.cli_common import JsonOption, emit_json, err_console, out_console, user_errors
+from evolve.config import DEFAULT_DB
 from evolve.evaluate import Evaluation, Evaluator
 from evolve.exceptions import EvolveError, PatchError
 from evolve.patches import apply_reply
@@ -40,24 +42,77 @@ def eval_program(
         str | None, typer.Option(help="A named data set (see `evolve problems`).")
     ] = None,
     split: Annotated[str, typer.Option(help="Split, when no --dataset is given.")] = "test",
+    draw_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--test-seed",
+            "--draw-seed",
+            help="Draw the split's instances from this seed (printed by an earlier eval, or "
+            "a run's draw_seeds in `evolve runs --json`) [default for test: a fresh secret "
+            "seed; train and probe: the problem's fixed instances].",
+        ),
+    ] = None,
+    run_ref: Annotated[
+        str | None,
+        typer.Option("--run", help="Use this run's secret draw of the split (with --db)."),
+    ] = None,
+    db: Annotated[str, typer.Option(help="Archive of --run.")] = DEFAULT_DB,
     suite: Annotated[
         str, typer.Option(help="puzzles with a JSON {puzzle: source} file: the puzzle set.")
     ] = "builtin",
     as_json: JsonOption = False,
 ) -> None:
-    """Evaluate one program file and print the score and the metrics."""
+    """Evaluate one program file and print the score and the metrics.
+
+    A problem that generates its instances draws the test split from a fresh secret seed
+    each time (printed, to reproduce with --test-seed); --dataset names a fixed data set.
+    """
     if problem == "puzzles" and program.suffix == ".json":
         _eval_puzzles(program, suite, as_json)
         return
     with user_errors():
         target = load(problem)
-        evaluation, label = evaluate_file(target, program, dataset=dataset, split=split)
+        if dataset is None:
+            draw_seed = _draw_seed(target, split, draw_seed, run_ref, db)
+        elif draw_seed is not None or run_ref is not None:
+            raise EvolveError("--test-seed and --run draw a split; --dataset is a fixed set")
+        evaluation, label = evaluate_file(
+            target, program, dataset=dataset, split=split, draw_seed=draw_seed
+        )
     if as_json:
-        emit_json(_evaluation_json(target, label, evaluation))
+        emit_json({**_evaluation_json(target, label, evaluation), "draw_seed": draw_seed})
     else:
         _print_evaluation(target, label, evaluation)
+        if draw_seed is not None:
+            out_console.print(
+                f"  instances drawn from seed {draw_seed}: reproduce with --test-seed {draw_seed}",
+                highlight=False,
+                soft_wrap=True,
+            )
     if not evaluation.ok:
         raise typer.Exit(1)
+
+
+def _draw_seed(
+    problem: Problem, split: str, seed: int | None, run_ref: str | None, db: str
+) -> int | None:
+    """The seed to draw `split` from: given, a run's, a fresh secret one for the test split
+    of a problem that draws its instances, or None (the problem's fixed instances)."""
+    if seed is not None and run_ref is not None:
+        raise EvolveError("give --test-seed or --run, not both")
+    if run_ref is not None:
+        from archive import Archive
+
+        with Archive(db) as archive:
+            run = archive.get_run(run_ref)
+        if run.problem != problem.name:
+            raise EvolveError(f"run {run.name!r} is a {run.problem} run, not {problem.name}")
+        return run.draw_seeds.get(split)
+    if seed is not None and not problem.draws:
+        raise EvolveError(f"{problem.name} has fixed instances: its instances take no seed")
+    if seed is None and split == "test" and problem.draws:
+        return secrets.randbits(63)
+    return seed
 
 
 def _eval_puzzles(path: Path, suite: str, as_json: bool) -> None:
@@ -88,20 +143,30 @@ def _eval_puzzles(path: Path, suite: str, as_json: bool) -> None:
 
 
 def evaluate_file(
-    problem: Problem, program: Path, *, dataset: str | None = None, split: str = "test"
+    problem: Problem,
+    program: Path,
+    *,
+    dataset: str | None = None,
+    split: str = "test",
+    draw_seed: int | None = None,
 ) -> tuple[Evaluation, str]:
-    """(evaluation, what it was evaluated on) of a program file, in a real sandbox."""
+    """(evaluation, what it was evaluated on) of a program file, in a real sandbox.
+
+    `draw_seed` draws the split's instances from that seed (see `Problem.draw`)."""
     from sandbox import Sandbox
 
     source = program_source(problem, program)
     if dataset is not None:
         data = problem.instances_of(dataset)
-        problem = dataclasses.replace(problem, instances=lambda _split: data)
+        problem = dataclasses.replace(problem, instances=lambda _split: data, seeded=False)
         key, label = "dataset", f"dataset {dataset}"
     elif split not in SPLITS:
         raise ProblemError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     else:
         key, label = split, f"split {split}"
+        if draw_seed is not None:
+            problem = problem.with_draws({split: draw_seed})
+            label += " (secret draw)"
     with Sandbox(workers=1, preload=problem.preload, sys_path=problem.sys_path) as sandbox:
         evaluator = Evaluator(problem, sandbox)
         evaluator.share(key)
@@ -171,6 +236,8 @@ def list_problems(as_json: JsonOption = False) -> None:
             f"[bold]{escape(k)}[/bold]: {escape(v)}" for k, v in row["datasets"].items()
         )
         splits = "splits: " + ", ".join(f"{k} ({v})" for k, v in row["splits"].items())
+        if row.get("draws"):
+            splits += "; runs draw the test split from a secret seed"
         text = escape(row.get("error") or row["description"])
         table.add_row(row["name"], row["entry"], text, f"{splits}\n{sets}".strip())
     out_console.print(table)
@@ -190,6 +257,7 @@ def _problem_row(name: str) -> dict[str, Any]:
         "description": _first_sentence(problem.description),
         "datasets": dict(problem.datasets),
         "splits": splits,
+        "draws": problem.draws,
         "baselines": [b.name for b in problem.baselines],
     }
 

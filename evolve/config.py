@@ -49,6 +49,12 @@ class RunConfig(BaseModel):
     functional_hashing: bool = True
     target_score: float | None = None
     audit_rate: float = Field(default=0.05, ge=0, le=1)
+    secret_train: bool = Field(
+        default=False, description="draw train and probe from a secret seed too, like test"
+    )
+    validate_top: int = Field(
+        default=5, ge=0, description="programs re-validated on the test split at the end"
+    )
 
     @field_validator("models", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from evolve.progress import RunProgress
 
 __all__ = [
     "diff_text",
+    "held_out_cell",
     "lineage_table",
     "live_progress",
     "program_panel",
@@ -27,6 +28,7 @@ __all__ = [
     "runs_table",
     "sparkline",
     "stats_group",
+    "verdict_rows",
 ]
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -66,20 +68,57 @@ def progress_table(p: RunProgress) -> Table:
         ("errors", ", ".join(f"{k} {v}" for k, v in sorted(p.errors.items())) or "none"),
         ("elapsed", f"{p.elapsed_s:.1f} s"),
     ]
-    if p.test:
-        rows.append(("best on test", _test_line(p.test)))
     if p.stop_reason:
         rows.append(("stopped", p.stop_reason))
+    rows.extend(verdict_rows(p.test))
     for key, value in rows:
         table.add_row(key, value)
     return table
 
 
-def _test_line(test: dict[str, Any]) -> str:
-    if test["status"] != "ok":
-        error = escape(test["error"][:80])
-        return f"{test['status']}: {error}  [dim](program {test['program_id']})[/dim]"
-    return f"{_fmt(test['score'])}  [dim](program {test['program_id']}, held-out instances)[/dim]"
+def verdict_rows(test: dict[str, Any]) -> list[tuple[str, str]]:
+    """The overfit guard's verdict (evolve/overfit.py) as (label, rich text) rows."""
+    if not test:
+        return []
+    if test.get("pending"):
+        return [("held-out test", f"re-validating the top {test['k']} and the seed ...")]
+    if "flagged" not in test:  # a run from before the guard: only its best was re-validated
+        status, score = test.get("status"), _fmt(test.get("score"))
+        shown = score if status == "ok" else escape(f"{status}: {test.get('error', '')[:80]}")
+        return [("best on test", f"{shown}  [dim](program {test.get('program_id')})[/dim]")]
+    seed_line = f"{_fmt(test['seed_test_score'])}  [dim](program {test['seed_program_id']})[/dim]"
+    rows = [
+        ("result (test)", _result_line(test)),
+        ("seed (test)", seed_line),
+    ]
+    if test["flagged"]:
+        rows.append(("overfit", f"[bold red]{escape(test['reason'])}[/bold red]"))
+        rows.append(("", "[red]`evolve export` refuses it without --allow-overfit[/red]"))
+    else:
+        rows.append(("verdict", f"[green]{escape(test['reason'])}[/green]"))
+    return rows
+
+
+def _result_line(test: dict[str, Any]) -> str:
+    if test["program_id"] is None:
+        return "none: no top program ran on the held-out split"
+    gain = "" if test["gain"] is None else f"{test['gain']:+.4g} over the seed, "
+    gap = "" if test["gap"] is None else f", gap {test['gap']:+.4g}"
+    return (
+        f"{_fmt(test['score'])}  [dim](program {test['program_id']}: best of the top "
+        f"{test['k']} on held-out instances; {gain}search {_fmt(test['search_score'])}{gap})[/dim]"
+    )
+
+
+def held_out_cell(test: dict[str, Any] | None) -> str:
+    """A run's held-out result in one table cell, flagged in red when overfit."""
+    if not test or test.get("pending"):
+        return "—"
+    if "flagged" not in test:
+        return f"{_fmt(test.get('score'))} [dim](best only)[/dim]"
+    if test["flagged"]:
+        return f"[bold red]{_fmt(test['score'])} overfit[/bold red]"
+    return f"{_fmt(test['score'])} [dim](seed {_fmt(test['seed_test_score'])})[/dim]"
 
 
 @contextmanager
@@ -108,6 +147,7 @@ def runs_table(rows: Sequence[tuple[RunRecord, RunSummary]]) -> Table:
         "evals",
         "dups",
         "best",
+        "test",
         "LLM calls",
         "cost $",
         "created",
@@ -124,6 +164,7 @@ def runs_table(rows: Sequence[tuple[RunRecord, RunSummary]]) -> Table:
             str(s.evaluations),
             str(s.duplicates),
             _fmt(s.best_score),
+            held_out_cell(run.state.get("test")),
             str(s.llm_calls),
             f"{s.cost_usd:.4f}",
             run.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -148,7 +189,9 @@ def programs_table(programs: Sequence[ProgramRecord], models: dict[int, str]) ->
     return table
 
 
-def program_panel(program: ProgramRecord, call: LLMCallRecord | None) -> Group:
+def program_panel(
+    program: ProgramRecord, call: LLMCallRecord | None, held_out: dict[str, Any] | None = None
+) -> Group:
     info = Table.grid(padding=(0, 2))
     info.add_column(style="bold cyan")
     info.add_column()
@@ -162,6 +205,7 @@ def program_panel(program: ProgramRecord, call: LLMCallRecord | None) -> Group:
     ]
     if program.duplicate_of:
         facts.append(("duplicate of", program.duplicate_of))
+    facts.extend(_held_out_facts(held_out))
     if call is not None:
         facts.append(
             (
@@ -178,6 +222,24 @@ def program_panel(program: ProgramRecord, call: LLMCallRecord | None) -> Group:
     if program.source:
         parts.append(Syntax(program.source, "python", line_numbers=True, word_wrap=True))
     return Group(*parts)
+
+
+def _held_out_facts(held_out: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """`evolve show`: the program's re-validation on the held-out test split, if any."""
+    if held_out is None:
+        return []
+    if held_out["status"] != "ok":
+        line = escape(f"{held_out['status']}: {held_out['error'][:80]}")
+    else:
+        line = f"{_fmt(held_out['test_score'])}  [dim](held-out instances)[/dim]"
+    facts: list[tuple[str, Any]] = [("test score", line)]
+    if held_out["seed_test_score"] is not None:
+        facts.append(("seed (test)", _fmt(held_out["seed_test_score"])))
+    if held_out["run_result"]:
+        facts.append(("run result", "yes: the best of its run's top programs on held-out data"))
+    if held_out["overfit"]:
+        facts.append(("overfit", "[bold red]no better than the seed on held-out data[/bold red]"))
+    return facts
 
 
 def stats_group(run: RunRecord, s: RunSummary, best: Sequence[tuple[float, int, float]]) -> Group:

@@ -34,7 +34,7 @@ class RunProgress:
     best_history: list[tuple[float, float]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     stop_reason: str = ""
-    test: dict[str, Any] = field(default_factory=dict)  # the best program on the test split
+    test: dict[str, Any] = field(default_factory=dict)  # the overfit guard's verdict
 
     @property
     def elapsed_s(self) -> float:
@@ -66,6 +66,13 @@ class RunProgress:
             "errors": dict(sorted(self.errors.items())),
             "elapsed_s": round(self.elapsed_s, 3),
             "stop_reason": self.stop_reason,
-            "best_test_score": self.test.get("score"),
+            # the overfit guard (evolve/overfit.py): the run's result is the best of the
+            # top programs on the held-out test split, flagged if no better than the seed
+            "best_test_score": (self.test.get("search_best") or {}).get("test_score"),
+            "result_program_id": self.test.get("program_id"),
+            "result_test_score": self.test.get("score"),
+            "seed_test_score": self.test.get("seed_test_score"),
+            "test_gap": self.test.get("gap"),
+            "overfit": self.test.get("flagged"),
             "test": self.test,
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import signal
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from evolve.engine import Engine, EngineLimits, scored_program
 from evolve.evaluate import Evaluator
 from evolve.exceptions import ConfigError
 from evolve.llm import Gateway, LLMClient, make_client, parse_model_specs
+from evolve.overfit import revalidate
 from evolve.progress import RunProgress
 from evolve.providers import check_credentials
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
@@ -31,7 +33,7 @@ from problems.base import Problem, ProblemError
 from sandbox import Sandbox
 from sandbox.layers import probe_layers
 
-__all__ = ["PreparedRun", "prepare_run"]
+__all__ = ["PreparedRun", "prepare_run", "secret_draws"]
 
 BUILTIN_MUTATE = "builtin:mutate"
 
@@ -104,30 +106,34 @@ class PreparedRun:
                 first_step=self.progress.llm_calls,
             )
             await engine.run()
-            await self._revalidate_best(evaluator)
+            await self._guard(evaluator)
 
-    async def _revalidate_best(self, evaluator: Evaluator) -> None:
-        """Score the best program on the held-out test split, never shown in a prompt: a
-        fresh sandboxed run on unseen instances, against overfitting and lucky results."""
-        best_id = self.progress.best_program_id
-        if best_id is None:
+    async def _guard(self, evaluator: Evaluator) -> None:
+        """The overfit guard (evolve/overfit.py): the top programs and the seed on the
+        held-out test split, never shown in a prompt; the best there is the run's result."""
+        k = self.config.validate_top
+        if k == 0 or self.progress.best_program_id is None:
             return
-        evaluation = await evaluator.evaluate(self.archive.get_program(best_id).source, "test")
-        self.progress.test = {
-            "program_id": best_id,
-            "status": evaluation.status,
-            "score": evaluation.score,
-            "metrics": evaluation.metrics,
-            "error": evaluation.error,
-        }
+        self.progress.test = {"pending": True, "k": k}
+        verdict = await revalidate(
+            self.archive,
+            self.run.id,
+            lambda source: evaluator.evaluate(source, "test"),
+            k=k,
+            draw_seed=self.run.draw_seeds.get("test"),
+            concurrency=self.config.workers,
+        )
+        self.progress.test = verdict.as_json()
 
     def _state(self) -> dict[str, Any]:
-        return {
+        state = {
             **self.run.state,
             "last_session_end": time.time(),
             "stop_reason": self.progress.stop_reason,
-            "test": self.progress.test,
         }
+        if self.progress.test and not self.progress.test.get("pending"):
+            state["test"] = self.progress.test  # else the last session's verdict stays
+        return state
 
 
 def prepare_run(
@@ -159,9 +165,23 @@ def prepare_run(
             problem.name,
             config.model_dump(mode="json"),
             config.seed,
+            draw_seeds=secret_draws(problem, secret_train=config.secret_train),
         )
         if config.run_name is None:
             config = config.model_copy(update={"run_name": run.name})
+    elif problem.draws and "test" not in run.draw_seeds:  # a run from before secret draws
+        run = archive.update_run(run.id, draw_seeds={**run.draw_seeds, **secret_draws(problem)})
+    if config.secret_train and not problem.draws:
+        notices.append(
+            f"--secret-train: {problem.name} has fixed instances (its instances(split) takes "
+            "no seed); train and probe stay as they are."
+        )
+    if run.draw_seeds and not problem.draws:
+        raise ProblemError(
+            f"run {run.name!r} drew its {', '.join(run.draw_seeds)} instances from secret seeds, "
+            f"but {problem.name}'s instances(split) takes no seed now"
+        )
+    problem = problem.with_draws(run.draw_seeds)
     strategy = FunSearchStrategy(
         FunSearchConfig(
             num_islands=config.islands,
@@ -175,6 +195,16 @@ def prepare_run(
     return PreparedRun(config, run, problem, archive, clients, strategy, progress, notices)
 
 
+def secret_draws(problem: Problem, *, secret_train: bool = False) -> dict[str, int]:
+    """{split: secret seed} for a new run: the held-out test split, and train and probe
+    with `secret_train`; nothing for a problem whose instances are fixed. Drawn here, in
+    the trusted parent, from the operating system's entropy: no candidate can know them."""
+    if not problem.draws:
+        return {}
+    splits = ("train", "probe", "test") if secret_train else ("test",)
+    return {split: secrets.randbits(63) for split in splits}
+
+
 def _resumed_config(
     run: RunRecord, file_values: dict[str, Any], overrides: dict[str, Any]
 ) -> RunConfig:
@@ -182,9 +212,11 @@ def _resumed_config(
     asked = overrides.get("problem") or file_values.get("problem")
     if asked and asked not in (stored.get("problem"), run.problem):
         raise ConfigError(f"run {run.name!r} is a {run.problem} run; it cannot resume as {asked!r}")
-    if overrides.get("seed") not in (None, stored.get("seed")):
-        raise ConfigError(f"run {run.name!r} has seed {stored.get('seed')}; a resumed run keeps it")
-    fixed = {"problem", "seed", "run_name"}
+    for key, default in (("seed", 0), ("secret_train", False)):
+        kept = stored.get(key, default)
+        if overrides.get(key) not in (None, kept):
+            raise ConfigError(f"run {run.name!r} has {key} {kept}; a resumed run keeps it")
+    fixed = {"problem", "seed", "run_name", "secret_train"}
     changes = {k: v for k, v in {**file_values, **overrides}.items() if k not in fixed}
     return make_config(stored, changes)
 

@@ -9,15 +9,25 @@ A problem is plain code a user can read alone. It gives:
   what the LLM may change.
 - `instances(split)`: `{instance_name: instance}` for "train" (search), "probe" (tiny:
   functional hash, first cascade stage) and "test" (held out). Instances are JSON data,
-  because they are sent to the sandbox workers once and kept there.
-- `run(program, instance)`: the harness, executed INSIDE the sandbox. `program` is the
-  candidate's entry function; it returns plain data (lists, numbers, strings).
+  because they are sent to the sandbox workers once and kept there. A problem whose
+  instances are generated accepts `instances(split, seed)` too (detected from the
+  signature, or declared with `seeded=True`): `seed=None` gives its fixed, public sets;
+  an int gives a fresh draw of the same kind. A run draws its test split from a secret
+  seed (and, with `secret_train`, its train and probe splits too), stores the seed in
+  the archive and never shows it to a candidate (see `Problem.draw`).
+- `run(program, instance)`: the harness, an ordinary loop that calls `program` and returns
+  plain data (lists, numbers, strings). It runs in the sandbox worker's TRUSTED host
+  process, which never executes candidate code: `program` stands for the candidate's
+  function, which runs in another, confined process that receives only the arguments of
+  each call and returns only its value (plain data and numpy arrays). The instances of a
+  split run in lockstep, one round trip per step of all of them. Calls that do not depend
+  on each other can go in one round trip with `program.map([args, ...])` (see cap set).
 - `score(instance, output)`: executed in the TRUSTED parent; validates `output` and returns
   metrics with one scalar "score" to maximize. Invalid output raises `InvalidOutput`.
 - `aggregate(per_instance)`: metrics over a whole split from the per-instance metrics;
   the default is the mean of each metric.
-- `prepare(instance)`: optional, run once per instance inside each sandbox worker before any
-  candidate (e.g. lists to numpy arrays), so forked candidates share the result.
+- `prepare(instance)`: optional, run once per instance in each worker's trusted host before
+  any candidate (e.g. lists to numpy arrays).
 
 `run` and `prepare` must be top-level functions of an importable module: the sandbox
 workers import them by name (`Problem.harness_ref`).
@@ -25,6 +35,9 @@ workers import them by name (`Problem.harness_ref`).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +54,7 @@ __all__ = [
     "check_int_entries",
     "function_ref",
     "mean_metrics",
+    "takes_seed",
 ]
 
 EVOLVE_BLOCK_START = "# EVOLVE-BLOCK-START"
@@ -78,6 +92,20 @@ def check_int_entries(values: Sequence[Any], upper: int, label: Callable[[int], 
             raise InvalidOutput(f"{label(position)} {value} is out of range [0, {upper})")
 
 
+def takes_seed(instances: Callable[..., Any]) -> bool:
+    """Whether `instances` accepts `(split, seed)`: a second positional parameter or `*args`."""
+    try:
+        kinds = [p.kind for p in inspect.signature(instances).parameters.values()]
+    except (TypeError, ValueError):  # no signature to read: assume the plain contract
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(k in positional for k in kinds) >= 2 or inspect.Parameter.VAR_POSITIONAL in kinds
+
+
+def _drawn_instances(problem: Problem, seeds: dict[str, int], split: str) -> dict[str, Any]:
+    return problem.draw(split, seeds.get(split))
+
+
 def function_ref(fn: Callable[..., Any]) -> str:
     """'module:function' for a top-level function, as the sandbox workers import it."""
     if "." in fn.__qualname__ or fn.__module__ == "__main__":
@@ -111,7 +139,8 @@ class Problem:
         description: the task for the prompt.
         entry: name of the evolved function.
         template: seed program source with EVOLVE-BLOCK markers.
-        instances: split -> {name: JSON instance}.
+        instances: split -> {name: JSON instance}; or (split, seed) -> the same, drawn
+            from `seed` (None: the fixed public sets). See `seeded` and `draw`.
         run: harness, called in the sandbox as run(entry_function, instance).
         score: trusted check, score(instance, output) -> metrics with "score".
         aggregate: per-instance metrics -> split metrics with "score".
@@ -125,13 +154,15 @@ class Problem:
         load_dataset: dataset name -> {instance_name: instance}; raises ProblemError for an
             unknown name or a bad file (naming the file and line).
         baselines: published reference programs, for `benchmarks/problem_baselines.py`.
+        seeded: whether `instances` takes a seed, `instances(split, seed)`; None (the
+            default) detects it from the signature (a second positional parameter).
     """
 
     name: str
     description: str
     entry: str
     template: str
-    instances: Callable[[str], dict[str, Any]]
+    instances: Callable[..., dict[str, Any]]
     run: Callable[[Callable[..., Any], Any], Any]
     score: Callable[[Any, Any], Metrics]
     aggregate: Callable[[Mapping[str, Metrics]], Metrics] = mean_metrics
@@ -143,6 +174,31 @@ class Problem:
     datasets: Mapping[str, str] = field(default_factory=dict)
     load_dataset: Callable[[str], dict[str, Any]] | None = None
     baselines: tuple[Baseline, ...] = ()
+    seeded: bool | None = None
+
+    @property
+    def draws(self) -> bool:
+        """Whether the splits can be drawn from a seed: `instances(split, seed)`."""
+        return self.seeded if self.seeded is not None else takes_seed(self.instances)
+
+    def draw(self, split: str, seed: int | None) -> dict[str, Any]:
+        """The instances of `split` drawn from `seed` (None: the problem's fixed sets)."""
+        if seed is None:
+            return self.instances(split)
+        if not self.draws:
+            raise ProblemError(
+                f"problem {self.name} has fixed instances: its instances(split) takes no seed"
+            )
+        return self.instances(split, seed)
+
+    def with_draws(self, seeds: Mapping[str, int]) -> Problem:
+        """This problem with `instances(split)` drawing each split of `seeds` from its seed
+        (the other splits stay fixed). What a run gives its evaluator: the seeds stay in
+        the trusted parent, only the instances go to the sandbox."""
+        if not seeds:
+            return self
+        bound = functools.partial(_drawn_instances, self, dict(seeds))
+        return dataclasses.replace(self, instances=bound, seeded=False)
 
     def instances_of(self, dataset: str) -> dict[str, Any]:
         """The instances of a named dataset (see `datasets`)."""

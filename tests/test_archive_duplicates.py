@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from archive import SCHEMA_VERSION, Archive, ArchiveError, NewProgram
+from archive import SCHEMA_VERSION, Archive, ArchiveError, NewProgram, NewValidation
 from tests import test_archive_storage as backends
 from tests.test_archive_storage import add
 
@@ -127,8 +127,19 @@ def _real_url(archive: Archive) -> str:
     return archive._engine.url.render_as_string(hide_password=False)
 
 
+def _downgrade_to_v2(url: str) -> None:
+    """An archive as schema version 2 wrote it: no runs.draw_seeds, no validations table."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE validations"))
+        connection.execute(text("ALTER TABLE runs DROP COLUMN draw_seeds"))
+        connection.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
 def _downgrade_to_v1(url: str) -> None:
     """An archive as schema version 1 wrote it: no duplicate_kind and none of its indexes."""
+    _downgrade_to_v2(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         for name in ("syntactic_hash", "functional_hash", "status_error_kind", "duplicate_kind"):
@@ -157,3 +168,19 @@ def test_a_version_1_archive_is_upgraded_in_place(archive: Archive, run_id: int)
         stored = connection.execute(text("SELECT value FROM meta WHERE key = 'schema_version'"))
         assert stored.scalar_one() == str(SCHEMA_VERSION)
     engine.dispose()
+
+
+def test_a_version_2_archive_is_upgraded_in_place(archive: Archive, run_id: int) -> None:
+    program = add(archive, run_id, score=1.0)
+    url = _real_url(archive)
+    archive.close()
+    _downgrade_to_v2(url)
+    with Archive(url) as upgraded:
+        run = upgraded.get_run(run_id)
+        assert run.draw_seeds == {} and upgraded.validations(run_id) == {}
+        upgraded.update_run(run_id, draw_seeds={"test": 2**63 - 1})
+        upgraded.add_validation(run_id, NewValidation(program.id, "ok", 2.0, draw_seed=2**63 - 1))
+        assert upgraded.get_run(run_id).draw_seeds == {"test": 2**63 - 1}
+        assert upgraded.validations(run_id)[program.id].score == 2.0
+        new = upgraded.create_run("r2", "bin_packing", {}, 0, {"test": 5})
+        assert upgraded.get_run(new.id).draw_seeds == {"test": 5}

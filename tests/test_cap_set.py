@@ -99,7 +99,10 @@ def test_score_rejects_invalid_cap_sets(output: Any, message: str) -> None:
 def test_problem_splits_and_datasets() -> None:
     problem = load("cap_set")
     assert problem.entry == "priority" and problem.harness_ref == "problems.cap_set.harness:run"
-    assert instances("train") == instances("test") == {"n8": {"n": 8}}
+    assert instances("train") == {"n8": {"n": 8}}
+    # held out: the same priority in other dimensions (n = 8 again would repeat the score)
+    assert instances("test") == {"n7": {"n": 7}, "n9": {"n": 9}}
+    assert not problem.draws  # the construction is deterministic: nothing to draw
     assert instances("probe") == {"n4": {"n": 4}}
     assert list(problem.datasets) == [f"n{n}" for n in range(3, 10)]
     assert problem.instances_of("n7") == load_dataset("n7") == {"n7": {"n": 7}}

@@ -41,9 +41,10 @@ __all__ = [
     "weibull",
 ]
 
-# split -> (instances, items per instance, seed). "test" is FunSearch's "Weibull 5k"
-# shape (5 x 5,000 items) drawn with its own seed; "train" is small enough for a fast
-# search (best fit: ~40 ms per candidate); "probe" is tiny.
+# split -> (instances, items per instance, fixed seed). "test" is FunSearch's "Weibull 5k"
+# shape (5 x 5,000 items); "train" is small enough for a fast search (best fit: ~40 ms
+# per candidate); "probe" is tiny. A run draws its test split (and, with secret_train,
+# train and probe) from a secret seed instead of the fixed one: same shapes, new items.
 SPLIT_SIZES: dict[str, tuple[int, int, int]] = {
     "train": (5, 1_000, 1),
     "probe": (2, 200, 2),
@@ -110,12 +111,12 @@ BASELINES = (
 )
 
 
-def instances(split: str) -> dict[str, dict[str, Any]]:
-    """Reproducible Weibull instances for a split (see SPLIT_SIZES)."""
+def instances(split: str, seed: int | None = None) -> dict[str, dict[str, Any]]:
+    """Weibull instances for a split (see SPLIT_SIZES), from its fixed seed or `seed`."""
     if split not in SPLIT_SIZES:
         raise ProblemError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
-    n_instances, n_items, seed = SPLIT_SIZES[split]
-    return weibull(n_instances, n_items, seed)
+    n_instances, n_items, fixed = SPLIT_SIZES[split]
+    return weibull(n_instances, n_items, fixed if seed is None else seed)
 
 
 problem = Problem(

@@ -32,8 +32,12 @@ TEMPLATE = (Path(__file__).parent / "template.py").read_text()
 # Largest known cap sets (n = 8: FunSearch's discovery; n = 9: the earlier best known).
 BEST_KNOWN = {1: 2, 2: 4, 3: 9, 4: 20, 5: 45, 6: 112, 7: 236, 8: 512, 9: 1082}
 
-# split -> dimensions; "train" and "test" are FunSearch's n = 8, "probe" is tiny.
-SPLIT_DIMENSIONS: dict[str, tuple[int, ...]] = {"train": (8,), "probe": (4,), "test": (8,)}
+# split -> dimensions; "train" is FunSearch's n = 8, "probe" is tiny. The construction is
+# deterministic, so a held-out test on n = 8 again would only repeat the search score: the
+# test split asks the same priority function for other dimensions, n = 7 and n = 9 (best
+# known 236 and 1082; the constant seed gets 128 and 512), which a program that only
+# encodes an n = 8 answer does not carry over to.
+SPLIT_DIMENSIONS: dict[str, tuple[int, ...]] = {"train": (8,), "probe": (4,), "test": (7, 9)}
 
 DATASETS = {
     f"n{n}": f"F_3^{n} ({3**n:,} vectors; best known cap set {BEST_KNOWN[n]})" for n in range(3, 10)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from problems.base import SPLITS, Baseline, Problem, ProblemError
-from problems.tsp_common import DATASETS, aggregate, load_dataset, reevo, score
+from problems.tsp_common import DATASETS, aggregate, load_dataset, reevo, score, uniform
 from problems.tsp_construct.harness import prepare, run
 
 __all__ = ["BASELINES", "EOH_DATA", "aggregate", "instances", "prepare", "problem", "run", "score"]
@@ -38,6 +38,9 @@ length about 7.0 on 50 nodes).
 
 # split -> how its instances are made; "test" is ReEvo's test50 set (nearest neighbour 6.89).
 SPLIT_DATASETS = {"train": "reevo:train50", "probe": "uniform-20:2:2", "test": "reevo:test50"}
+# split -> (nodes, instances) of a draw from a seed: what a run uses for its test split
+# (and, with secret_train, train and probe): the shapes of SPLIT_DATASETS, new points.
+SPLIT_DRAWS = {"train": (50, 64), "probe": (20, 2), "test": (50, 64)}
 
 # EoH's n20 / n50 test sets, relative to the repository root (see PROVENANCE.md there).
 EOH_DATA = "../shared/datasets/tsp_random"
@@ -61,10 +64,12 @@ BASELINES = (
 )
 
 
-def instances(split: str) -> dict[str, dict[str, Any]]:
-    """Reproducible instances for a split (see SPLIT_DATASETS)."""
+def instances(split: str, seed: int | None = None) -> dict[str, dict[str, Any]]:
+    """The fixed instances of a split (SPLIT_DATASETS), or a draw from `seed` (SPLIT_DRAWS)."""
     if split not in SPLIT_DATASETS:
         raise ProblemError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    if seed is not None:
+        return uniform(*SPLIT_DRAWS[split], seed=seed)
     spec = SPLIT_DATASETS[split]
     return reevo(spec.partition(":")[2]) if spec.startswith("reevo:") else load_dataset(spec)
 

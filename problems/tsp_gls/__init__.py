@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from problems.base import SPLITS, Baseline, Problem, ProblemError
-from problems.tsp_common import DATASETS, aggregate, load_dataset, score
+from problems.tsp_common import DATASETS, aggregate, load_dataset, score, uniform
 from problems.tsp_gls.harness import ITERATIONS, PERTURBATION_MOVES, prepare, run
 
 __all__ = ["BASELINES", "aggregate", "instances", "prepare", "problem", "run", "score"]
@@ -44,6 +44,9 @@ SPLIT_DATASETS = {
     "probe": ("uniform-20:1:2", 2),
     "test": ("reevo-gls:test100", ITERATIONS),
 }
+# split -> (nodes, instances) of a draw from a seed: what a run uses for its test split
+# (and, with secret_train, train and probe): the shapes of SPLIT_DATASETS, new points.
+SPLIT_DRAWS = {"train": (50, 8), "probe": (20, 1), "test": (100, 64)}
 
 LOCAL_SEARCH_ONLY = TEMPLATE.replace(
     TEMPLATE[TEMPLATE.index("    # classic GLS") : TEMPLATE.index("\n\n# EVOLVE-BLOCK-END")],
@@ -56,12 +59,13 @@ BASELINES = (
 )
 
 
-def instances(split: str) -> dict[str, dict[str, Any]]:
-    """Reproducible instances for a split (see SPLIT_DATASETS)."""
+def instances(split: str, seed: int | None = None) -> dict[str, dict[str, Any]]:
+    """The fixed instances of a split (SPLIT_DATASETS), or a draw from `seed` (SPLIT_DRAWS)."""
     if split not in SPLIT_DATASETS:
         raise ProblemError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     spec, iterations = SPLIT_DATASETS[split]
-    return {k: {**v, "iterations": iterations} for k, v in load_dataset(spec).items()}
+    data = load_dataset(spec) if seed is None else uniform(*SPLIT_DRAWS[split], seed=seed)
+    return {k: {**v, "iterations": iterations} for k, v in data.items()}
 
 
 problem = Problem(
