@@ -219,7 +219,9 @@ def _preload(preload: list[str]) -> None:
 def main() -> None:
     channel_in, channel_out = _take_channel()
     meta, _ = protocol.recv(channel_in)
-    layers, missing = confine_zygote(meta["scratch_root"], meta.get("without", ()))
+    layers, missing = confine_zygote(
+        meta["scratch_root"], meta.get("without", ()), readable_packages=meta["preload"]
+    )
     try:
         _preload(meta["preload"])
     except HostError as exc:

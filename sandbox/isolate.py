@@ -44,10 +44,10 @@ def apply_isolation(scratch: str, fds: tuple[int, ...], layers: ChildLayers) -> 
     (`RlimitSetter`)."""
     _name_self()
     os.setsid()  # own process group: the supervisor kills the whole group with killpg
+    layers.restrict_files(scratch)  # before the fds close: it uses the zygote's prebuilt rules
     _plumb_fds(*fds)
     os.chdir(scratch)
     os.environ["TMPDIR"] = scratch  # tempfile works: the rest of /tmp is not writable
-    layers.restrict_files(scratch)
     layers.restrict_syscalls()
 
 

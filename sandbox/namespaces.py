@@ -1,8 +1,10 @@
 """Namespaces for the whole zygote, entered once before it imports anything that may
 start threads: a user namespace (so the rest needs no root), a network namespace (no
-interface but a loopback that is down: no network at all), and a mount namespace in which
-every mount is read-only except the scratch root. Then every capability is dropped, so a
-candidate cannot undo any of it. Each step that fails is reported and skipped.
+interface but a loopback that is down: no network at all), a mount namespace in which
+every mount is read-only except the scratch root, and an IPC namespace (System V IPC
+objects and POSIX message queues of its own, none of the host's). Then every capability
+is dropped, so a candidate cannot undo any of it. Each step that fails is reported and
+skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 __all__ = ["drop_capabilities", "enter_namespaces"]
 
 _CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+_CLONE_NEWIPC = 0x08000000
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 _MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 _PR_SET_SECUREBITS, _SECBITS_NOROOT_LOCKED = 28, 0x3  # SECBIT_NOROOT + its lock
@@ -27,25 +30,29 @@ class _MountAttr(ctypes.Structure):
     _fields_ = [(n, ctypes.c_uint64) for n in ("attr_set", "attr_clr", "propagation", "fd")]
 
 
+_OTHERS = {"net": _CLONE_NEWNET, "mount": _CLONE_NEWNS, "ipc": _CLONE_NEWIPC}
+
+
 def enter_namespaces(scratch_root: str) -> dict[str, str]:
-    """Enter what this kernel and user allow; {"user"|"net"|"mount": why not} for each
-    namespace that is not active (empty when all are)."""
+    """Enter what this kernel and user allow; {"user"|"net"|"mount"|"ipc": why not} for
+    each namespace that is not active (empty when all are)."""
     uid, gid = os.geteuid(), os.getegid()
     missing: dict[str, str] = {}
     try:
-        _unshare(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWNS)
+        _unshare(_CLONE_NEWUSER)
         _map_ids(uid, gid)
-    except OSError as exc:
+    except OSError as exc:  # root without user namespaces can still have the others
         missing["user"] = f"unshare(CLONE_NEWUSER) failed: {exc.strerror}"
-        try:  # root without user namespaces can still have the other two
-            _unshare(_CLONE_NEWNET | _CLONE_NEWNS)
-        except OSError as exc2:
-            why = f"unshare failed: {exc2.strerror}"
-            return {**missing, "net": why, "mount": why}
-    try:
-        _read_only_except(scratch_root)
-    except OSError as exc:
-        missing["mount"] = f"read-only remount failed: {exc.strerror or exc}"
+    for name, flag in _OTHERS.items():
+        try:
+            _unshare(flag)
+        except OSError as exc:
+            missing[name] = f"unshare failed: {exc.strerror}"
+    if "mount" not in missing:
+        try:
+            _read_only_except(scratch_root)
+        except OSError as exc:
+            missing["mount"] = f"read-only remount failed: {exc.strerror or exc}"
     return missing
 
 

@@ -1,5 +1,5 @@
-"""`Sandbox`: a pool of zygote workers that runs candidate programs, one per worker at a
-time, from any number of threads; and `execute`, a one-shot convenience."""
+"""`Sandbox`: a pool of workers that runs candidate programs, one per worker at a time,
+from any number of threads; and `execute`, a one-shot convenience."""
 
 from __future__ import annotations
 
@@ -31,14 +31,16 @@ class _Shared:
 
 
 class Sandbox:
-    """Runs untrusted candidate programs in forked children of warm zygote workers.
+    """Runs untrusted candidate programs in forked children of warm workers.
 
-    `workers` zygotes (default: one per core) start in parallel in the constructor; each
-    imports `preload` (and any harness, on first use) once, then forks a fresh, confined
-    child per run, so one candidate never sees another's changes. A worker the candidate
-    kills is restarted transparently. Thread-safe; use as a context manager or `close()`.
-    `without_layers` ("namespaces", "landlock", "seccomp") weakens isolation to test the fallbacks:
-    never use it for real candidates.
+    `workers` workers (default: one per core) start in parallel in the constructor. Each
+    is a trusted harness host, which imports harnesses and holds shared instances, and a
+    lean zygote it forked before that, which imports only `preload` and forks a fresh,
+    confined child per run, so one candidate never sees another's changes nor anything
+    of the problem but its function's arguments. A worker the candidate kills is
+    restarted transparently. Thread-safe; use as a context manager or `close()`.
+    `without_layers` ("namespaces", "landlock", "landlock reads", "seccomp") weakens
+    isolation to test the fallbacks: never use it for real candidates.
     """
 
     def __init__(
@@ -108,8 +110,9 @@ class Sandbox:
 
         harness None: the value is entry(*args). harness "module:function": the value is
         harness(entry, *args), or with `shared`, {name: harness(entry, instance)} over the
-        shared instances. Candidate failures are Results; SandboxError means the sandbox
-        itself (a harness, a worker) is broken."""
+        shared instances, run in lockstep; the harness runs in the worker's trusted host
+        and `entry` stands for the candidate's function there. Candidate failures are
+        Results; SandboxError means the sandbox itself (a harness, a worker) is broken."""
         if shared is not None and shared not in self._shared:
             raise SandboxError(f"no shared instances under {shared!r}; call share() first")
         if shared is not None and harness is None:

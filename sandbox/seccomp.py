@@ -1,5 +1,8 @@
 """A seccomp filter for the candidate child: no fork, exec, signals to others, ptrace,
-sockets, mounts, namespaces, raising limits, kernel modules, keyrings or io_uring.
+sockets, mounts, namespaces, raising limits, kernel modules, keyrings, io_uring, System V
+IPC or POSIX message queues (state that would outlive the candidate in its worker's IPC
+namespace). What the sandbox's own call channel needs stays allowed: reading and writing
+existing sockets and pipes, poll, futex, mmap, memfd_create, sched_yield.
 
 The classic BPF program is assembled by hand (no libseccomp binding in the stdlib): check
 the architecture (x86_64 only; anything else, x32 included, kills the process), then the
@@ -65,6 +68,11 @@ DENIED = {
     "swapon": 167, "swapoff": 168, "syslog": 103, "acct": 163, "settimeofday": 164,
     "clock_settime": 227, "adjtimex": 159, "iopl": 172, "ioperm": 173, "quotactl": 179,
     "open_by_handle_at": 304, "name_to_handle_at": 303, "personality": 135,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67,
+    "semget": 64, "semop": 65, "semctl": 66, "semtimedop": 220,
+    "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+    "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243,
+    "mq_notify": 244, "mq_getsetattr": 245,
 }  # fmt: skip
 _CLONE, _CLONE3, _PRLIMIT64 = 56, 435, 302
 _SIGNALS = (62, 200, 234)  # kill, tkill, tgkill: allowed only with the child's own pid

@@ -201,6 +201,7 @@ CASES = [
         "    try: out.append(open(f'/proc/{p}/environ').read())\n"
         "    except OSError: pass\nreturn out",
         OK,
+        ERROR,  # /proc itself is unreadable where Landlock limits reads
         needs=(LL_FS,),
     ),
     case(
