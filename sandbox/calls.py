@@ -27,7 +27,7 @@ import select
 import time
 from typing import Any
 
-from sandbox.rows import decode_rows, encode_rows
+from sandbox.rows import Shared, decode_rows, encode_rows
 from sandbox.wire import WireError
 
 __all__ = [
@@ -91,6 +91,8 @@ class CallPort:
         self._mine, self._peer = side, 1 - side
         self._posted = 0
         self._received = 0
+        self._shared = Shared()  # read-only arguments sent once (host) / kept (child)
+        self._side = side
 
     def send(self, kind: int, rows: list[tuple[Any, ...]] | None = None, limit: int = 0) -> None:
         """Post a message: a kind byte, then `rows` (see rows.py) if any. WireError if
@@ -98,7 +100,8 @@ class CallPort:
         self.data[0] = kind
         end = 1
         if rows is not None:
-            end = encode_rows(self.data[: limit + 1] if limit else self.data, 1, rows)
+            data = self.data[: limit + 1] if limit else self.data
+            end = encode_rows(data, 1, rows, self._shared if self._side == HOST else None)
         self.post(end)
 
     def post(self, length: int) -> None:
@@ -119,7 +122,7 @@ class CallPort:
         kind = self.data[0]
         if length == 1:
             return kind, None
-        rows, end = decode_rows(self.data, 1, length)
+        rows, end = decode_rows(self.data, 1, length, self._shared if self._side == CHILD else None)
         if end != length:
             raise WireError("the message has bytes after its rows")
         return kind, rows
