@@ -127,11 +127,12 @@ def curve(x: float) -> float:
     return math.sin(2 * x) + 0.5 * x  # the hidden truth
 
 
-def instances(split: str) -> dict[str, dict[str, Any]]:
-    """A few sampled curves per split (same seed, same points)."""
+def instances(split: str, seed: int | None = None) -> dict[str, dict[str, Any]]:
+    """A few sampled curves per split: the fixed public points (seed None), or a fresh
+    draw from `seed` (a run draws its held-out test split from a secret seed)."""
     if split not in SPLIT_SEEDS:
         raise ProblemError(f"unknown split {{split!r}}; expected one of {{', '.join(SPLIT_SEEDS)}}")
-    rng = random.Random(SPLIT_SEEDS[split])
+    rng = random.Random(SPLIT_SEEDS[split] if seed is None else seed)
     count = 2 if split == "probe" else 3
     data = {{}}
     for i in range(count):
@@ -169,9 +170,9 @@ A problem folder for `evolve`, made by `evolve new-problem`. As it is, it asks t
 | file | runs | what |
 |---|---|---|
 | `template.py` | sandbox | the seed program; the LLM changes only the EVOLVE-BLOCK |
-| `harness.py` | sandbox | `run(f, instance)`: calls the candidate, returns plain data |
+| `harness.py` | sandbox host | `run(f, instance)`: calls the candidate, returns plain data |
 | `scoring.py` | parent, trusted | `score(instance, output)`: checks, returns metrics |
-| `datasets.py` | parent | `instances(split)` for train/probe/test, `load_dataset(name)` |
+| `datasets.py` | parent | `instances(split, seed)` for train/probe/test, `load_dataset(name)` |
 | `__init__.py` | parent | `problem = Problem(...)`: the description the LLM reads |
 
 Try it:
