@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from archive.tables import SCHEMA_VERSION, TABLES, MetaRow
 __all__ = ["BUSY_TIMEOUT_MS", "error_line", "open_engine", "parse_url"]
 
 BUSY_TIMEOUT_MS = 10_000
+_SCHEMA_ATTEMPTS = 5  # creating or upgrading an archive that another process creates too
 """How long a SQLite writer waits for another process's write before giving up."""
 
 _URL_HELP = "use a file path, sqlite:///path.db or postgresql://user:password@host/db"
@@ -113,11 +115,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _ensure_schema(engine: Engine, where: str) -> None:
     """Create the tables of a new archive, upgrade an older one, refuse any other.
 
-    Two processes may create or upgrade the same archive at once: the loser's DDL fails,
-    and its second attempt finds the winner's tables.
+    Two processes may create or upgrade the same archive at once: the loser's DDL or its
+    schema row fails (SQLite commits each CREATE at once, so the race has several steps),
+    and a later attempt finds the winner's tables.
     """
     version = None
-    for attempt in (1, 2):
+    for attempt in range(1, _SCHEMA_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
                 version = _stored_version(connection)
@@ -131,8 +134,9 @@ def _ensure_schema(engine: Engine, where: str) -> None:
                     version = str(SCHEMA_VERSION)
             break
         except SQLAlchemyError:
-            if attempt == 2:
+            if attempt == _SCHEMA_ATTEMPTS:
                 raise
+            time.sleep(0.02 * attempt)
     _check_version(version, where)
 
 

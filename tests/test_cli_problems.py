@@ -55,4 +55,4 @@ def test_problems_and_new_problem(tmp_path: Path) -> None:
     done = evolve("new-problem", "fresh_one", cwd=str(tmp_path))
     assert done.returncode == 0, done.stderr
     data = evolve_json("eval", "./fresh_one", "fresh_one/template.py", cwd=str(tmp_path))
-    assert data["status"] == "ok" and data["on"] == "split test"
+    assert data["status"] == "ok" and data["on"] == "split test (secret draw)"
