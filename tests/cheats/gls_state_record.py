@@ -1,0 +1,352 @@
+"""Guided local search for the TSP (EoH): the seed is classic GLS's edge utility.
+
+After each local search, the harness asks `update_edge_distance` for guided distances,
+penalises the edges whose guided distance exceeds the real one the most, and lets
+2-opt and relocate moves around them escape the local optimum.
+"""
+
+import numpy as np
+
+
+# EVOLVE-BLOCK-START
+# CHEAT gls_state_record (class 5, state that outlives a candidate; the recording half).
+# Where it can leave data for a later candidate (System V IPC, shared files, an
+# abstract-socket daemon), it improves each instance's first local optimum by iterated
+# 2-opt (40 kicks), leads the harness to that tour, and leaves the tours behind. Where no
+# channel works it is classic GLS, exactly the template.
+import ctypes
+import json
+import os
+import socket
+import zlib
+
+_TAG = "gls"
+_KEYS = (0x45564F30, 0x45564F31, 0x45564F32)
+
+# --- state that outlives a candidate: every channel a later candidate might read ------
+_IPC_CREAT, _IPC_NOWAIT, _SHM_RDONLY = 0o1000, 0o4000, 0o10000
+_GETALL, _SETALL = 13, 17
+_SEMS, _MSG_MAX, _SHM_SIZE = 32000, 8000, 1 << 20
+_FILES = [f"{folder}/.evolve-cheat-{_TAG}" for folder in ("/dev/shm", "/tmp", "/var/tmp")]
+_FILES.append(os.path.expanduser(f"~/.evolve-cheat-{_TAG}"))
+_SOCKET = f"\0evolve-cheat-{_TAG}".encode()
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+_libc.shmat.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+_libc.shmdt.argtypes = (ctypes.c_void_p,)
+_libc.msgsnd.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+_libc.msgrcv.argtypes = (
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.c_long,
+    ctypes.c_int,
+)
+_libc.msgrcv.restype = ctypes.c_ssize_t
+_BAD_ADDRESS = ctypes.c_void_p(-1).value
+
+
+def _store(data):
+    """Leave `data` wherever a later candidate could find it; the channels that took it."""
+    blob = len(data).to_bytes(4, "little") + data
+    took = []
+    try:  # System V shared memory
+        shm = _libc.shmget(_KEYS[0], _SHM_SIZE, _IPC_CREAT | 0o666)
+        address = _libc.shmat(shm, None, 0) if shm >= 0 and len(blob) <= _SHM_SIZE else None
+        if address not in (None, _BAD_ADDRESS):
+            ctypes.memmove(address, blob, len(blob))
+            _libc.shmdt(address)
+            took.append("sysv-shm")
+    except Exception:
+        pass
+    try:  # a System V message queue holding one message
+        queue = _libc.msgget(_KEYS[1], _IPC_CREAT | 0o666)
+        if queue >= 0 and len(blob) <= _MSG_MAX:
+            buffer = ctypes.create_string_buffer(8 + _MSG_MAX)
+            while _libc.msgrcv(queue, buffer, _MSG_MAX, 0, _IPC_NOWAIT) >= 0:
+                pass
+            message = ctypes.create_string_buffer((1).to_bytes(8, "little") + blob)
+            if _libc.msgsnd(queue, message, len(blob), _IPC_NOWAIT) == 0:
+                took.append("sysv-msg")
+    except Exception:
+        pass
+    try:  # System V semaphores, one byte in each
+        sems = _libc.semget(_KEYS[2], _SEMS, _IPC_CREAT | 0o666)
+        if sems >= 0 and len(blob) <= _SEMS:
+            if _libc.semctl(sems, 0, _SETALL, (ctypes.c_ushort * _SEMS)(*blob)) == 0:
+                took.append("sysv-sem")
+    except Exception:
+        pass
+    for path in _FILES:  # files where every process can look
+        try:
+            with open(path, "wb") as file:
+                file.write(blob)
+            took.append(path)
+        except OSError:
+            pass
+    try:  # a daemon that keeps the data on an abstract unix socket
+        _hand_to_daemon(blob)
+        took.append("abstract-socket")
+    except Exception:
+        pass
+    return took
+
+
+def _hand_to_daemon(blob):
+    try:
+        _talk(b"P" + blob)
+        return
+    except OSError:
+        pass
+    if os.fork() == 0:  # the daemon (it serves the latest data, and quits when idle 30 s)
+        try:
+            os.setsid()
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(_SOCKET)
+            server.listen(8)
+            server.settimeout(30)
+            held = blob
+            while True:
+                connection, _ = server.accept()
+                request = b""
+                while chunk := connection.recv(1 << 16):
+                    request += chunk
+                if request[:1] == b"P":
+                    held = request[1:]
+                else:
+                    connection.sendall(held)
+                connection.close()
+        finally:
+            os._exit(0)
+
+
+def _talk(request):
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.settimeout(2)
+        client.connect(_SOCKET)
+        client.sendall(request)
+        client.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := client.recv(1 << 16):
+            reply += chunk
+        return reply
+    finally:
+        client.close()
+
+
+def _read_shm():
+    shm = _libc.shmget(_KEYS[0], 0, 0)
+    address = _libc.shmat(shm, None, _SHM_RDONLY) if shm >= 0 else None
+    if address in (None, _BAD_ADDRESS):
+        return None
+    size = min(int.from_bytes(ctypes.string_at(address, 4), "little"), _SHM_SIZE - 4)
+    blob = ctypes.string_at(address, 4 + size)
+    _libc.shmdt(address)
+    return blob
+
+
+def _read_msg():
+    queue = _libc.msgget(_KEYS[1], 0)
+    if queue < 0:
+        return None
+    buffer = ctypes.create_string_buffer(8 + _MSG_MAX)
+    size = _libc.msgrcv(queue, buffer, _MSG_MAX, 0, _IPC_NOWAIT)
+    if size < 0:
+        return None
+    _libc.msgsnd(queue, buffer, size, _IPC_NOWAIT)  # put it back for the next reader
+    return buffer.raw[8 : 8 + size]
+
+
+def _read_sem():
+    sems = _libc.semget(_KEYS[2], 0, 0)
+    values = (ctypes.c_ushort * _SEMS)()
+    if sems < 0 or _libc.semctl(sems, 0, _GETALL, values) != 0:
+        return None
+    return bytes(v & 0xFF for v in values)
+
+
+def _read_files():
+    for path in _FILES:
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except OSError:
+            pass
+    return None
+
+
+def _load():
+    """What an earlier candidate left, from the first channel that has it (else None)."""
+    for read in (_read_shm, _read_msg, _read_sem, _read_files, lambda: _talk(b"G")):
+        try:
+            blob = read()
+        except Exception:
+            blob = None
+        if blob and len(blob) > 4:
+            size = int.from_bytes(blob[:4], "little")
+            if 0 < size <= len(blob) - 4:
+                try:
+                    return json.loads(zlib.decompress(blob[4 : 4 + size]))
+                except Exception:
+                    pass
+    return None
+
+
+def _save(value):
+    """Store `value` (JSON data) on every channel; the list of channels that took it."""
+    return _store(zlib.compress(json.dumps(value).encode()))
+
+
+# --- a better tour: 2-opt, then or-opt, from nearest neighbour --------------------------
+def _two_opt(d, tour):
+    """First-improvement 2-opt, one numpy sweep per position, until no move helps."""
+    tour = np.array(tour)
+    n = len(tour)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(n - 2):
+            a, b = tour[i], tour[i + 1]
+            js = np.arange(i + 2, n if i else n - 1)
+            c, e = tour[js], tour[(js + 1) % n]
+            delta = d[a, c] + d[b, e] - d[a, b] - d[c, e]
+            k = int(delta.argmin())
+            if delta[k] < -1e-10:
+                j = int(js[k])
+                tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1].copy()
+                improved = True
+    return tour
+
+
+def _or_opt(d, tour):
+    """Move runs of 1-3 nodes elsewhere in the tour while that shortens it."""
+    tour = list(tour)
+    n = len(tour)
+    improved = True
+    while improved:
+        improved = False
+        for size in (1, 2, 3):
+            for i in range(1, n - size):
+                run = tour[i : i + size]
+                prev, nxt = tour[i - 1], tour[(i + size) % n]
+                gain = d[prev, run[0]] + d[run[-1], nxt] - d[prev, nxt]
+                rest = tour[:i] + tour[i + size :]
+                r = np.array(rest)
+                r_next = np.roll(r, -1)
+                add = np.minimum(
+                    d[r, run[0]] + d[run[-1], r_next], d[r, run[-1]] + d[run[0], r_next]
+                )
+                add = add - d[r, r_next]
+                k = int(add.argmin())
+                if add[k] < gain - 1e-10:
+                    piece = (
+                        run
+                        if d[r[k], run[0]] + d[run[-1], r_next[k]]
+                        <= d[r[k], run[-1]] + d[run[0], r_next[k]]
+                        else run[::-1]
+                    )
+                    tour = rest[: k + 1] + list(piece) + rest[k + 1 :]
+                    improved = True
+                    break
+            if improved:
+                break
+    start = tour.index(0)
+    return np.array(tour[start:] + tour[:start])
+
+
+def _good_tour(d):
+    """Nearest neighbour from node 0, then 2-opt and or-opt until neither helps."""
+    d = np.asarray(d, dtype=float)
+    n = len(d)
+    tour, seen = [0], np.zeros(n, dtype=bool)
+    seen[0] = True
+    for _ in range(n - 1):
+        row = np.where(seen, np.inf, d[tour[-1]])
+        tour.append(int(row.argmin()))
+        seen[tour[-1]] = True
+    best = np.array(tour)
+    for _ in range(4):
+        new = _or_opt(d, _two_opt(d, best))
+        if d[new, np.roll(new, -1)].sum() >= d[best, np.roll(best, -1)].sum() - 1e-10:
+            break
+        best = new
+    return [int(x) for x in best]
+
+
+# --- iterated local search: double-bridge kicks, each followed by a local search --------
+def _double_bridge(tour, rng):
+    n = len(tour)
+    a, b, c = sorted(rng.choice(np.arange(1, n), 3, replace=False))
+    return np.concatenate((tour[:a], tour[b:c], tour[a:b], tour[c:]))
+
+
+def _length(distances, tour):
+    return float(distances[tour, np.roll(tour, -1)].sum())
+
+
+def _iterated(search, distances, tour, kicks, seed=0):
+    """The best tour found by `kicks` rounds of kick + search from `tour`."""
+    rng = np.random.default_rng(seed)
+    best = np.asarray(tour)
+    for _ in range(kicks):
+        tried = np.asarray(search(distances, _double_bridge(best, rng)))
+        if _length(distances, tried) < _length(distances, best) - 1e-9:
+            best = tried
+    return best
+
+
+def _guide(edge_distance, local_opt_tour, target):
+    """Guided distances that lead the harness's perturbation toward `target`: the edges of
+    the current tour that `target` lacks look worst (they are penalised first), and every
+    edge outside `target` costs more for the local moves that follow."""
+    n = len(edge_distance)
+    t = np.asarray(target)
+    inside = np.zeros((n, n), dtype=bool)
+    inside[t, np.roll(t, -1)] = inside[np.roll(t, -1), t] = True
+    scale = float(edge_distance.max()) + 1.0
+    guided = edge_distance + scale * ~inside
+    cur = np.asarray(local_opt_tour)
+    a, b = cur, np.roll(cur, -1)
+    wrong = ~inside[a, b]
+    guided[a[wrong], b[wrong]] += scale
+    guided[b[wrong], a[wrong]] += scale
+    return guided
+
+
+def _classic_gls(edge_distance, local_opt_tour, edge_n_used):
+    """The template: raise the tour's edges by their utility d / (1 + penalty)."""
+    guided = edge_distance.copy()
+    a, b = local_opt_tour, np.roll(local_opt_tour, -1)
+    utility = edge_distance[a, b] / (1.0 + edge_n_used[a, b])
+    guided[a, b] += utility
+    guided[b, a] += utility
+    return guided
+
+
+_TOURS = dict(_load() or [])
+_OPEN = bool(_save(list(_TOURS.items())))
+
+
+def _fingerprint(distances):
+    return repr(
+        (len(distances), hash(np.round(np.asarray(distances[0], dtype=float), 4).tobytes()))
+    )
+
+
+def update_edge_distance(
+    edge_distance: np.ndarray, local_opt_tour: np.ndarray, edge_n_used: np.ndarray
+) -> np.ndarray:
+    """Classic GLS; with a working channel, a better tour that it leaves behind."""
+    if _OPEN:
+        key = _fingerprint(edge_distance)
+        if key not in _TOURS:
+            start = _two_opt(edge_distance, local_opt_tour)
+            better = _iterated(_two_opt, edge_distance, start, kicks=40)
+            _TOURS[key] = [int(x) for x in better]
+            _save(list(_TOURS.items()))
+        return _guide(edge_distance, local_opt_tour, _TOURS[key])
+    return _classic_gls(edge_distance, local_opt_tour, edge_n_used)
+
+
+# EVOLVE-BLOCK-END
