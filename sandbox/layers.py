@@ -36,6 +36,11 @@ class LayerStatus:
 
 # name -> (what it does, what is lost without it)
 LAYERS: dict[str, tuple[str, str]] = {
+    "trusted harness": (
+        "the harness and the instances stay in the worker's host process; the candidate's "
+        "process holds only its own module and receives only its function's arguments",
+        "",
+    ),
     "user namespace": (
         "the worker runs in its own user namespace",
         "the network and mount namespaces need root instead",
@@ -94,7 +99,7 @@ LAYERS: dict[str, tuple[str, str]] = {
         "fork ban (or, without seccomp, by the group kill)",
     ),
 }
-_ALWAYS = ("rlimits", "session + killpg")
+_ALWAYS = ("trusted harness", "rlimits", "session + killpg")
 _DEFAULT_PACKAGES = ("numpy",)
 
 
