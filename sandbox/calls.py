@@ -113,16 +113,19 @@ class CallPort:
             with contextlib.suppress(OSError):
                 os.write(self.sock, b"!")
 
-    def receive(self, deadline: float | None = None) -> tuple[int, list[tuple[Any, ...]] | None]:
-        """The peer's next message: (kind, rows or None). Raises CandidateGone, or
-        WireError for a malformed message."""
+    def receive(
+        self, deadline: float | None = None, count: int | None = None
+    ) -> tuple[int, list[tuple[Any, ...]] | None]:
+        """The peer's next message: (kind, rows or None), with `count` rows if given.
+        Raises CandidateGone, or WireError for a malformed message."""
         length = self.wait(deadline)
         if not 1 <= length <= len(self.data):
             raise WireError(f"a message of {length} bytes")
         kind = self.data[0]
         if length == 1:
             return kind, None
-        rows, end = decode_rows(self.data, 1, length, self._shared if self._side == CHILD else None)
+        shared = self._shared if self._side == CHILD else None
+        rows, end = decode_rows(self.data, 1, length, shared, count)
         if end != length:
             raise WireError("the message has bytes after its rows")
         return kind, rows

@@ -141,7 +141,7 @@ class _Lockstep:
             raise CandidateGone("the deadline passed")
         self.port.send(kind, rows)
         try:
-            reply, answers = self.port.receive(self.deadline)
+            reply, answers = self.port.receive(self.deadline, count=len(rows))
         except ValueError as exc:  # WireError
             raise BadReply(f"the program's process sent a malformed answer ({exc})") from None
         if reply != RESULTS:

@@ -170,12 +170,15 @@ def _put(buf: memoryview, offset: int, data: Any) -> int:
 
 
 def decode_rows(
-    buf: memoryview, offset: int, end: int, shared: Shared | None = None
+    buf: memoryview, offset: int, end: int, shared: Shared | None = None, count: int | None = None
 ) -> tuple[list[tuple[Any, ...]], int]:
     """The rows encoded at `offset` (nothing read at or past `end`), and the offset after.
-    `shared`: the arrays the sender defined earlier (None: refuse references to any)."""
+    `shared`: the arrays the sender defined earlier (None: refuse references to any).
+    `count`: how many rows there must be, checked before anything is decoded."""
     if offset >= end:
         raise WireError("the message ends before its rows")
+    if count is not None and _row_count(buf, offset, end) != count:
+        raise WireError(f"expected {count} rows")
     if buf[offset] == _GENERAL:
         rows, after = decode(buf, offset + 1, end)
         if type(rows) is not list or any(type(row) is not tuple for row in rows):
@@ -187,6 +190,17 @@ def decode_rows(
         raise
     except (IndexError, struct.error, ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise WireError(f"malformed rows ({type(exc).__name__}: {exc})") from None
+
+
+def _row_count(buf: memoryview, offset: int, end: int) -> int:
+    """The number of rows a message announces (-1 if it announces none)."""
+    if buf[offset] == _GENERAL:
+        if offset + 6 > end or buf[offset + 1] != 0x6C:  # a list
+            return -1
+        return int(_COUNT.unpack_from(buf, offset + 2)[0])
+    if offset + _HEAD.size > end:
+        return -1
+    return int(_HEAD.unpack_from(buf, offset)[1])
 
 
 class _Columns:

@@ -209,3 +209,32 @@ def test_rows_columns_round_trip() -> None:
     assert [(type(a), b.tolist()) for a, b in out] == [(np.int64, r[1].tolist()) for r in rows]
     out[0][1][0] = 99  # the decoded arrays are copies, one per row
     assert out[1][1][0] == 0 and bins[0] == 0
+
+
+def test_candidate_cannot_read_the_hosts_memory(sandbox: Sandbox) -> None:
+    """The host (the zygote's parent) holds the instances: no way into its memory."""
+    program = src(
+        """
+        import ctypes, os
+        def f(name, step):
+            if name != "report":
+                return None
+            found = []
+            for pid in range(max(os.getppid() - 50, 1), os.getppid() + 50):
+                try:
+                    with open(f"/proc/{pid}/mem", "rb") as memory:
+                        found.append(("mem", pid, len(memory.read(1))))
+                except OSError:
+                    pass
+                local = (ctypes.c_char * 8)()
+                iov = (ctypes.c_void_p * 2)(ctypes.addressof(local), 8)
+                remote = (ctypes.c_void_p * 2)(0x400000, 8)
+                libc = ctypes.CDLL(None, use_errno=True)
+                if libc.process_vm_readv(pid, iov, 1, remote, 1, 0) > 0:
+                    found.append(("vm_readv", pid))
+            return found
+        """
+    )
+    result = sandbox.run(program, "f", harness="channel_harnesses:record", shared="abc")
+    assert result.ok, result.error
+    assert result.value["a"] == []
