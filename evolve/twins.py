@@ -45,11 +45,18 @@ class Twins:
 
     @contextmanager
     def claim(self, kind: HashKind, digest: str) -> Iterator[Claim]:
-        """Mark a hash as in flight until the block ends; waiters get `claim.record`."""
-        future = self._in_flight[kind, digest] = asyncio.get_running_loop().create_future()
+        """Mark a hash as in flight until the block ends; waiters get `claim.record`.
+        Claims may overlap (two audited functional twins evaluated at once): the first
+        one in flight is the one waiters get, and each claim removes only its own mark."""
+        key = (kind, digest)
+        future = asyncio.get_running_loop().create_future()
+        first = key not in self._in_flight
+        if first:
+            self._in_flight[key] = future
         claim = Claim()
         try:
             yield claim
         finally:
-            del self._in_flight[kind, digest]
+            if first:
+                del self._in_flight[key]
             future.set_result(claim.record)

@@ -248,6 +248,20 @@ def test_audits_measure_collisions(archive: Archive, tiny_problem_path: str) -> 
     assert summary.audits == 2 and summary.collisions == 0 and summary.collision_rate == 0.0
 
 
+def test_overlapping_audits_of_functional_twins(archive: Archive, tiny_problem_path: str) -> None:
+    """Twins audited at the same time both claim their functional hash (cap set crashed)."""
+    run = archive.create_run("r", "tiny", {}, 0)
+    same = [f"def f(x):\n    return {k} * x - {k - 2} * x" for k in range(3, 12)]
+    engine = make_engine(
+        archive, run, tiny_problem_path, scripted(same), max_evals=8, concurrency=3, audit_rate=1.0
+    )
+    asyncio.run(engine.run())
+    audited = [p for p in archive.iter_programs(run.id) if p.duplicate_kind == "functional_audit"]
+    assert len(audited) >= 2  # evaluated anyway, as twins of 2 * x
+    summary = archive.summary(run.id)
+    assert summary.audits == len(audited) and summary.collisions == 0
+
+
 def test_probe_failure_stops_the_cascade(archive: Archive, tiny_problem_path: str) -> None:
     run = archive.create_run("r", "tiny", {}, 0)
     llm = scripted(["def f(x):\n    if x == 7:\n        raise ValueError('seven')\n    return x"])
