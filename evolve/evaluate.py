@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from problems.base import InvalidOutput, Problem
+from problems.base import InvalidOutput, Problem, ProblemError
 from sandbox import Limits, Result, Sandbox
 
 __all__ = ["FLOAT_DIGITS", "Evaluation", "Evaluator", "functional_hash"]
@@ -92,20 +92,31 @@ class Evaluator:
         for name, instance in instances.items():
             try:
                 per_instance[name] = self.problem.score(instance, outputs[name])
-            except InvalidOutput as exc:
+            except InvalidOutput as exc:  # the candidate's fault, and only this
                 return _invalid(f"instance {name}: {exc}")
-            except Exception as exc:  # a sloppy check still must not crash the run
-                where = _raised_at(exc, self.problem.score)
-                return _invalid(
-                    f"instance {name}: score() raised {type(exc).__name__}: {exc}{where}"
-                )
-        metrics = self.problem.aggregate(per_instance)
+            except Exception as exc:
+                raise self._bug("score", exc, f" on instance {name!r}") from exc
+        try:
+            metrics = self.problem.aggregate(per_instance)
+        except Exception as exc:
+            raise self._bug("aggregate", exc) from exc
         score = metrics.get("score")
         if score is None or not math.isfinite(score):
             return _invalid(f"aggregate score is {score!r}, not a finite number")
         scores = {name: float(m["score"]) for name, m in per_instance.items()}
         return Evaluation(
             "ok", float(score), scores, dict(metrics), outputs_hash=functional_hash(outputs)
+        )
+
+
+    def _bug(self, function: str, error: Exception, where: str = "") -> ProblemError:
+        """A bug of the problem's own trusted code: it stops the run (only InvalidOutput
+        is a candidate's fault), naming the file and line."""
+        at = _raised_at(error, getattr(self.problem, function))
+        return ProblemError(
+            f"{self.problem.name}'s {function}() raised {type(error).__name__}: {error}"
+            f"{where}{at}; this is a bug of the problem, not of the candidate (raise "
+            "problems.base.InvalidOutput for output that breaks the rules)"
         )
 
 

@@ -56,3 +56,29 @@ def test_problems_and_new_problem(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = evolve_json("eval", "./fresh_one", "fresh_one/template.py", cwd=str(tmp_path))
     assert data["status"] == "ok" and data["on"] == "split test (secret draw)"
+
+
+def test_a_bug_in_the_problems_score_stops_the_run(tmp_path: Path) -> None:
+    """Only InvalidOutput is the candidate's fault: a KeyError in score() is the problem's
+    bug; the run stops at once, says where, and exits non-zero."""
+    folder = tmp_path / "buggy"
+    folder.mkdir()
+    tiny = Path(__file__).parent / "data" / "tiny"
+    (folder / "template.py").write_text((tiny / "template.py").read_text())
+    code = (tiny / "__init__.py").read_text()
+    buggy = code.replace(
+        '    error = abs(output - (3 * instance["x"] + 1))\n',
+        '    if output != instance["x"]:\n'
+        '        return {}["missing"]  # a bug of the problem\'s own check\n'
+        '    error = abs(output - (3 * instance["x"] + 1))\n',
+    )
+    assert buggy != code
+    (folder / "__init__.py").write_text(buggy)
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = evolve("run", str(folder), "--max-evals", "30", "--db", db, "--json", timeout=300)
+    assert done.returncode != 0
+    said = " ".join(done.stderr.split())
+    assert "tiny's score() raised KeyError: 'missing'" in said
+    assert f"{folder / '__init__.py'}:" in done.stderr.replace("\n", "")
+    runs = evolve_json("runs", "--db", db)
+    assert runs[0]["status"] == "failed"
