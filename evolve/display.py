@@ -68,6 +68,8 @@ def progress_table(p: RunProgress) -> Table:
         ("errors", ", ".join(f"{k} {v}" for k, v in sorted(p.errors.items())) or "none"),
         ("elapsed", f"{p.elapsed_s:.1f} s"),
     ]
+    if p.last_llm_error:
+        rows.insert(5, ("last LLM error", f"[red]{escape(p.last_llm_error[:300])}[/red]"))
     if p.stop_reason:
         rows.append(("stopped", p.stop_reason))
     rows.extend(verdict_rows(p.test))

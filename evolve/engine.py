@@ -262,9 +262,11 @@ class Engine:
         self.progress.completion_tokens += completion.completion_tokens
         self.progress.cost_usd += completion.cost_usd
         if completion.ok:
+            self.progress.llm_answers += 1
             self._llm_failures_in_a_row = 0
             return
         self.progress.errors[f"llm:{completion.error_kind}"] += 1
+        self.progress.last_llm_error = completion.error
         self._llm_failures_in_a_row += 1
         if self._llm_failures_in_a_row >= self.limits.max_llm_failures_in_a_row:
             self._stop(

@@ -108,7 +108,6 @@ class Evaluator:
             "ok", float(score), scores, dict(metrics), outputs_hash=functional_hash(outputs)
         )
 
-
     def _bug(self, function: str, error: Exception, where: str = "") -> ProblemError:
         """A bug of the problem's own trusted code: it stops the run (only InvalidOutput
         is a candidate's fault), naming the file and line."""

@@ -24,6 +24,8 @@ class RunProgress:
     evaluations: int = 0
     duplicates: int = 0
     llm_calls: int = 0
+    llm_answers: int = 0  # calls that returned text
+    last_llm_error: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
@@ -60,6 +62,8 @@ class RunProgress:
             "best_program_id": self.best_program_id,
             "seed_score": self.seed_score,
             "llm_calls": self.llm_calls,
+            "llm_answers": self.llm_answers,
+            "last_llm_error": self.last_llm_error,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": round(self.cost_usd, 6),

@@ -93,7 +93,7 @@ def _error_kind(exc: BaseException) -> tuple[str, bool]:
     if status == 429 or isinstance(exc, openai.RateLimitError):
         return "rate_limit", True
     if any(isinstance(e, openai.APIConnectionError | ConnectionError) for e in chain):
-        return "connection", True
+        return "connection", False  # nothing listening, a wrong address: a retry won't help
     if 400 <= status < 500:
         return "bad_request", False
     if status >= 500:
@@ -123,9 +123,10 @@ def _retry_after_s(exc: BaseException) -> float:
 class LiteLLMClient:
     """Any litellm model, with timeout, and retries with backoff and jitter on transient errors.
 
-    Retried: 429, 5xx, timeouts, connection errors (up to `max_retries` more attempts;
-    delay backoff_s * 2**k with jitter, at least the server's Retry-After, at most 60 s).
-    Not retried: auth, bad request, not found, empty replies. Unknown (local) models cost 0.
+    Retried: 429, 5xx, timeouts (up to `max_retries` more attempts; delay backoff_s * 2**k
+    with jitter, at least the server's Retry-After, at most 60 s). Not retried, since a
+    retry would fail the same way: connection errors (nothing listening, a wrong address),
+    auth, bad request, not found, empty replies. Unknown (local) models cost 0.
     """
 
     def __init__(

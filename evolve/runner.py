@@ -23,7 +23,7 @@ from evolve.budget import Budget, BudgetLimits
 from evolve.config import DEFAULT_DB, RunConfig, load_config_file, make_config
 from evolve.engine import Engine, EngineLimits, scored_program
 from evolve.evaluate import Evaluator
-from evolve.exceptions import ConfigError
+from evolve.exceptions import ConfigError, LLMError
 from evolve.llm import Gateway, LLMClient, make_client, parse_model_specs
 from evolve.overfit import revalidate
 from evolve.progress import RunProgress
@@ -106,7 +106,20 @@ class PreparedRun:
                 first_step=self.progress.llm_calls,
             )
             await engine.run()
+            self._check_the_llm_answered()
             await self._guard(evaluator)
+
+    def _check_the_llm_answered(self) -> None:
+        """A run whose LLM never answered did nothing: it fails, saying why (the program
+        list holds only the seed), rather than looking like a finished run."""
+        p = self.progress
+        if p.llm_calls and not p.llm_answers:
+            raise LLMError(
+                f"the LLM never answered ({p.llm_calls} calls to {', '.join(p.models)}); "
+                f"last error: {p.last_llm_error.rstrip('. ') or 'none'}. Check --model, "
+                "--api-base and the API key, or use --model builtin:mutate to try the engine "
+                "offline"
+            )
 
     async def _guard(self, evaluator: Evaluator) -> None:
         """The overfit guard (evolve/overfit.py): the top programs and the seed on the

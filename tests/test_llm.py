@@ -98,14 +98,15 @@ async def test_invalid_json_and_empty_replies_are_failures_not_crashes() -> None
     assert empty.error_kind == "empty_reply" and empty.text == ""
 
 
-async def test_connection_refused_is_a_connection_error() -> None:
+async def test_connection_refused_is_a_connection_error_and_not_retried() -> None:
     with FakeOpenAI() as server:
         base = server.base_url
     client = make_client(
-        "openai/fake-model", api_base=base, api_key="sk-test", max_retries=1, backoff_s=0.001
+        "openai/fake-model", api_base=base, api_key="sk-test", max_retries=3, backoff_s=1.0
     )
     completion = await client.complete(REQUEST)
-    assert completion.error_kind == "connection" and completion.attempts == 2
+    assert completion.error_kind == "connection" and completion.attempts == 1
+    assert completion.latency_s < 1.0  # no backoff: a retry would be refused alike
 
 
 async def test_local_server_needs_no_api_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,10 @@ The run must finish, record every failure, and keep a valid best program.
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
-from tests.cli_helpers import evolve_json
+from tests.cli_helpers import evolve, evolve_json
 from tests.fake_openai import FakeOpenAI, Reply
 
 
@@ -74,3 +75,21 @@ def test_run_survives_a_misbehaving_llm(tmp_path: Path, tiny_problem_path: str) 
     assert best["status"] == "ok" and "3 * x + 1" in best["source"]
     assert best["llm_call"]["model"] == "openai/fake-model"
     assert best["llm_call"]["prompt_tokens"] > 0
+
+
+def test_a_run_whose_llm_never_answers_fails_fast(tmp_path: Path, tiny_problem_path: str) -> None:
+    with FakeOpenAI() as server:
+        base = server.base_url  # nothing listens there once the server is closed
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    started = time.monotonic()
+    done = evolve(
+        "run", tiny_problem_path, "--model", "openai/fake-model", "--api-base", base,
+        "--db", db, "--max-llm-calls", "500", "--run-name", "unreachable",
+        env={"OPENAI_API_KEY": "sk-test"}, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "the LLM never answered" in said and "Connection" in said
+    assert time.monotonic() - started < 60  # was 87 s: every refused call retried 4 times
+    runs = evolve_json("runs", "--db", db)
+    assert runs[0]["status"] == "failed"
