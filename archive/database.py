@@ -57,10 +57,14 @@ def _postgresql_driver() -> str:
     return "postgresql+psycopg"  # the error will say to install it
 
 
-def open_engine(url: str) -> Engine:
-    """An engine on `url` with the archive's tables present and its schema version checked."""
+def open_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine on `url` with the archive's tables present and its schema version checked.
+    `create=False` (for reading): an archive that does not exist yet is an ArchiveError,
+    and nothing is created."""
     parsed = parse_url(url)
     where = parsed.render_as_string(hide_password=True)
+    if not create:
+        _must_exist(parsed, where)
     try:
         engine = _create(parsed)
     except (ImportError, NoSuchModuleError) as exc:
@@ -68,7 +72,7 @@ def open_engine(url: str) -> Engine:
             f"no driver for {where} ({exc}); install one, e.g. pip install 'psycopg[binary]'"
         ) from exc
     try:
-        _ensure_schema(engine, where)
+        _ensure_schema(engine, where, create)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise ArchiveError(f"cannot open archive {where}: {error_line(exc)}") from exc
@@ -112,7 +116,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _ensure_schema(engine: Engine, where: str) -> None:
+def _must_exist(url: URL, where: str) -> None:
+    """An SQLite archive's file must exist (connecting would create it)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if not Path(url.database).exists():
+        raise ArchiveError(
+            f"no archive at {Path(url.database).resolve()}: nothing was run with this --db yet "
+            "(evolve run PROBLEM creates it; evolve runs --db FILE reads another)"
+        )
+
+
+def _ensure_schema(engine: Engine, where: str, create: bool = True) -> None:
     """Create the tables of a new archive, upgrade an older one, refuse any other.
 
     Two processes may create or upgrade the same archive at once: the loser's DDL or its
@@ -124,6 +139,10 @@ def _ensure_schema(engine: Engine, where: str) -> None:
         try:
             with engine.begin() as connection:
                 version = _stored_version(connection)
+                if version is None and not create:
+                    raise ArchiveError(
+                        f"{where} holds no evolve archive (no runs were stored in it)"
+                    )
                 if version is None:
                     SQLModel.metadata.create_all(connection, tables=TABLES)
                     connection.execute(

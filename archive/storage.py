@@ -57,12 +57,13 @@ class Archive:
     """A search's storage; the database is also the run's checkpoint.
 
     `url` is "sqlite:///path.db", "postgresql://user:password@host/db" or a bare file
-    path (SQLite). Tables are created when missing. Safe to share one SQLite file between
-    processes (WAL); one `Archive` object is meant for one thread.
+    path (SQLite). Tables are created when missing, unless `create` is False (reading an
+    existing archive: a missing one is an ArchiveError). Safe to share one SQLite file
+    between processes (WAL); one `Archive` object is meant for one thread.
     """
 
-    def __init__(self, url: str) -> None:
-        self._engine = open_engine(url)
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self._engine = open_engine(url, create=create)
         self._where = self._engine.url.render_as_string(hide_password=True)
         self._closed = False
 

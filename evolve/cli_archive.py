@@ -34,7 +34,7 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """A run's numbers: evaluations, duplicates, errors, LLM usage, best score over time."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         run = archive.get_run(run_ref)
         summary = archive.summary(run.id)
         best = _elapsed(run, archive.best_over_time(run.id))
@@ -97,7 +97,7 @@ def lineage(
     as_json: JsonOption = False,
 ) -> None:
     """A program's ancestors back to the seed: each step's score change and its model."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         chain = archive.lineage(program_id)
         models = {
             p.id: archive.get_llm_call(p.llm_call_id).model if p.llm_call_id else "seed"
@@ -126,7 +126,7 @@ def diff(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Unified, coloured diff of two programs' sources (A, then B)."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         a, b = archive.get_programs([first, second])
     lines = list(
         difflib.unified_diff(

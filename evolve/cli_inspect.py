@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 def runs(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """List the runs in the archive."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         rows = [(r, archive.summary(r.id)) for r in archive.list_runs()]
     if as_json:
         emit_json([{**asdict(r), "summary": asdict(s), **_result_json(r)} for r, s in rows])
@@ -58,7 +58,7 @@ def top(
     as_json: JsonOption = False,
 ) -> None:
     """The best programs of a run."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         programs = archive.top_programs(archive.get_run(run_ref).id, n)
         models = {
             p.llm_call_id: archive.get_llm_call(p.llm_call_id).model
@@ -77,7 +77,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """One program: source, score, metrics, error, parents and the LLM call that made it."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         program = archive.get_program(program_id)
         call = archive.get_llm_call(program.llm_call_id) if program.llm_call_id else None
         held_out = held_out_of(archive, program)
@@ -114,7 +114,7 @@ def export(
     runnable Python file. A run whose result is no better than the seed program there is
     flagged: nothing is written unless --allow-overfit (which writes its best by search
     score). A run not re-validated gives its best by search score, with a note."""
-    with user_errors(), Archive(db) as archive:
+    with user_errors(), Archive(db, create=False) as archive:
         run_record = archive.get_run(run_ref)
         program = _exported_program(archive, run_record, program_id)
         held_out = held_out_of(archive, program)

@@ -103,7 +103,7 @@ def _draw_seed(
     if run_ref is not None:
         from archive import Archive
 
-        with Archive(db) as archive:
+        with Archive(db, create=False) as archive:
             run = archive.get_run(run_ref)
         if run.problem != problem.name:
             raise EvolveError(f"run {run.name!r} is a {run.problem} run, not {problem.name}")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from archive import Archive, NewLLMCall, NewProgram
 from evolve import cli_archive, cli_inspect
-from tests.cli_helpers import evolve_json
+from tests.cli_helpers import evolve, evolve_json
 
 app = typer.Typer()
 cli_archive.register(app)
@@ -128,3 +128,20 @@ def test_lineage_of_a_resumed_run_is_intact(tmp_path: Path, tiny_problem_path: s
             chain = archive.lineage(program.id)
             assert chain[-1] == seeds[0] and {p.run_id for p in chain} == {run.id}
             assert all(older.id in newer.parent_ids for newer, older in itertools.pairwise(chain))
+
+
+@pytest.mark.parametrize(
+    "command", [["runs"], ["top", "x"], ["show", "1"], ["stats", "x"], ["lineage", "1"],
+                ["diff", "1", "2"], ["export", "x", "--out", "best.py"]],
+    ids=lambda c: c[0],
+)  # fmt: skip
+def test_inspection_never_creates_an_archive(command: list[str], tmp_path: Path) -> None:
+    typo = tmp_path / "rnus.db"
+    for db in ([], ["--db", str(typo)]):
+        done = evolve(*command, *db, cwd=str(tmp_path))
+        assert done.returncode == 1
+        assert "no archive at" in " ".join(done.stderr.split()), done.stderr
+    assert list(tmp_path.iterdir()) == []
+    typo.write_bytes(b"")  # a file that is not an archive
+    done = evolve(*command, "--db", str(typo), cwd=str(tmp_path))
+    assert done.returncode == 1 and "holds no evolve archive" in " ".join(done.stderr.split())
