@@ -19,6 +19,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: 5]" must not read as markup
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Evolve programs with LLMs against a problem's evaluator.",

@@ -217,16 +217,18 @@ def program_panel(
             )
         )
     for key, value in facts:
-        info.add_row(key, str(value))
+        info.add_row(key, value if isinstance(value, Text) else Text(str(value)))
     parts: list[Any] = [info]
-    if program.error:
-        parts.append(Panel(program.error, title=f"error ({program.error_kind})", style="red"))
+    if program.error:  # plain text: an error quotes source, e.g. "values[i]" is not markup
+        parts.append(
+            Panel(Text(program.error), title=f"error ({escape(program.error_kind)})", style="red")
+        )
     if program.source:
         parts.append(Syntax(program.source, "python", line_numbers=True, word_wrap=True))
     return Group(*parts)
 
 
-def _held_out_facts(held_out: dict[str, Any] | None) -> list[tuple[str, Any]]:
+def _held_out_facts(held_out: dict[str, Any] | None) -> list[tuple[str, Text]]:
     """`evolve show`: the program's re-validation on the held-out test split, if any."""
     if held_out is None:
         return []
@@ -234,14 +236,14 @@ def _held_out_facts(held_out: dict[str, Any] | None) -> list[tuple[str, Any]]:
         line = escape(f"{held_out['status']}: {held_out['error'][:80]}")
     else:
         line = f"{_fmt(held_out['test_score'])}  [dim](held-out instances)[/dim]"
-    facts: list[tuple[str, Any]] = [("test score", line)]
+    facts: list[tuple[str, str]] = [("test score", line)]
     if held_out["seed_test_score"] is not None:
         facts.append(("seed (test)", _fmt(held_out["seed_test_score"])))
     if held_out["run_result"]:
         facts.append(("run result", "yes: the best of its run's top programs on held-out data"))
     if held_out["overfit"]:
         facts.append(("overfit", "[bold red]no better than the seed on held-out data[/bold red]"))
-    return facts
+    return [(key, Text.from_markup(value)) for key, value in facts]  # markup made here only
 
 
 def stats_group(run: RunRecord, s: RunSummary, best: Sequence[tuple[float, int, float]]) -> Group:

@@ -85,7 +85,7 @@ def test_human_output_of_inspection(finished_run: tuple[str, dict]) -> None:
         (["run", "bin_packing", "--db", "nosuchdb://x"], "nosuchdb"),
         (["run", "bin_packing", "--model", "openai/gpt-4o-mini"], "OPENAI_API_KEY"),
         (["run", "--resume", "ghost"], "ghost"),
-        (["show", "999999"], "999999"),
+        (["show", "999999"], "no archive at"),  # (and nothing is created)
         (["run", "bin_packing", "--model", "builtin:mutate=-1"], "weight"),
     ],
 )

@@ -145,3 +145,20 @@ def test_inspection_never_creates_an_archive(command: list[str], tmp_path: Path)
     typo.write_bytes(b"")  # a file that is not an archive
     done = evolve(*command, "--db", str(typo), cwd=str(tmp_path))
     assert done.returncode == 1 and "holds no evolve archive" in " ".join(done.stderr.split())
+
+
+def test_square_brackets_are_text_not_markup(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    error = "IndexError: list index out of range\n    priority(values[i], weights[i], left)"
+    with Archive(url) as archive:
+        run = archive.create_run("r", "tiny", {}, 0).id
+        source = "def f(values, i):\n    return values[i]\n"
+        bad = archive.add_program(
+            run, NewProgram(source, status="error", error=error, error_kind="sandbox:error")
+        )
+    shown = invoke("show", str(bad.id), "--db", url).stdout
+    assert "priority(values[i], weights[i], left)" in shown and "return values[i]" in shown
+    helped = " ".join(evolve("run", "--help").stdout.split())
+    assert "[default: 200 when no other budget is given]" in helped
+    said = evolve("runs", "--db", "mysql://host/db[x]", env={"COLUMNS": "200"})
+    assert said.returncode == 1 and "mysql://host/db[x]" in said.stderr
