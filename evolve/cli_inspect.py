@@ -53,7 +53,7 @@ def _result_json(run: RunRecord) -> dict[str, Any]:
 
 def top(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run name or id.")],
-    n: Annotated[int, typer.Option("-n", help="How many programs.")] = 10,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many programs.")] = 10,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:

@@ -114,3 +114,12 @@ def test_python_dash_m_help() -> None:
         [sys.executable, "-m", "evolve", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "run" in done.stdout
+
+
+def test_version_and_a_negative_top_count() -> None:
+    from importlib.metadata import version
+
+    done = evolve("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"evolve {version('evolve-engine')}"
+    refused = evolve("top", "x", "-n", "-3")
+    assert refused.returncode == 2 and "-n" in refused.stderr
