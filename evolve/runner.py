@@ -171,7 +171,8 @@ def prepare_run(
         config = make_config(file_values, overrides).with_default_limits()
         archive = archive or Archive(config.db)
     problem = problem or problems.load(config.problem)
-    clients, notices = _clients(config, archive)
+    asked_for_models = overrides.get("models") or file_values.get("models") or resume
+    clients, notices = _clients(config, archive, chosen=bool(asked_for_models))
     if not resume:
         run = archive.create_run(
             config.run_name or _run_name(problem.name),
@@ -235,12 +236,14 @@ def _resumed_config(
 
 
 def _clients(
-    config: RunConfig, archive: Archive
+    config: RunConfig, archive: Archive, *, chosen: bool
 ) -> tuple[list[tuple[LLMClient, float]], list[str]]:
+    """The run's LLM clients, and notices for the user (`chosen`: the models were given,
+    not the default)."""
     specs = parse_model_specs(list(config.models))
     notices = []
     for model, _ in specs:
-        if model == BUILTIN_MUTATE:
+        if model == BUILTIN_MUTATE and not chosen:
             notices.append(
                 "No LLM configured: using builtin:mutate, random program "
                 "transformations to try the engine offline (pass --model to use an LLM)."

@@ -123,3 +123,12 @@ def test_version_and_a_negative_top_count() -> None:
     assert done.returncode == 0 and done.stdout.strip() == f"evolve {version('evolve-engine')}"
     refused = evolve("top", "x", "-n", "-3")
     assert refused.returncode == 2 and "-n" in refused.stderr
+
+
+def test_the_no_llm_note_only_when_no_model_was_chosen(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    quiet = evolve("run", "bin_packing", "--model", "builtin:mutate", "--max-evals", "2",
+                   "--db", db, "--json", timeout=300)  # fmt: skip
+    assert quiet.returncode == 0 and "No LLM configured" not in quiet.stderr
+    noted = evolve("run", "bin_packing", "--max-evals", "2", "--db", db, "--json", timeout=300)
+    assert noted.returncode == 0 and "No LLM configured" in " ".join(noted.stderr.split())
