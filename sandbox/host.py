@@ -19,6 +19,7 @@ evolved function to the child over its call channel (lockstep.py, calls.py).
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -40,7 +41,7 @@ from sandbox.zygote import ZygoteLink, start_zygote
 
 __all__ = ["Host", "main"]
 
-_GRACE_S = 1.0  # the host waits this long past the child's deadline for its verdict
+_GRACE_S = 1.0  # a backstop past the child's deadline (the zygote kills it at the deadline)
 
 
 class HostError(Exception):
@@ -227,8 +228,6 @@ def main() -> None:
     except HostError as exc:
         protocol.send(channel_out, {"fail": str(exc)})
         return
-    import gc
-
     gc.freeze()  # keep preloaded objects' pages shared with the zygote's children
     zygote = start_zygote(layers, meta["scratch_root"], close=(channel_in, channel_out))
     sys.path[:0] = meta["sys_path"]  # the problem's folders: the host's business only
