@@ -68,7 +68,6 @@ class Child:
     reads: tuple[int, int, int]  # read ends of its stdout, stderr and result pipes
     job_fd: int  # write end of its job pipe
     scratch: str
-    generation: int  # the zygote's state it was forked from
     calls: tuple[int, int]
 
 
@@ -76,8 +75,8 @@ class Supervisor:
     """Runs jobs one at a time in forked children, each in a fresh scratch directory.
 
     The next child is forked ahead of time (`prepare`, called after each reply), so the
-    fork and its job-independent layers are off the critical path; a child forked from
-    an older generation of the zygote's state is discarded. `on_start(child)` announces
+    fork and its job-independent layers are off the critical path (the zygote's state
+    never changes, so a child forked ahead is always current). `on_start(child)` announces
     each new child (and hands over the host's end of its call channel); `on_running(pid)`
     says which child got the job, before it is watched."""
 
@@ -100,27 +99,23 @@ class Supervisor:
     def has_leftovers(self) -> bool:
         return bool(self._leftovers)
 
-    def prepare(self, generation: int) -> None:
-        """Fork (and announce) the next child unless one of this generation waits."""
-        if self._next is not None:
-            if self._next.generation == generation:
-                return
-            self._discard(self._next)
-        self._next = None
-        self._next = self._fork(generation)
-        self._on_start(self._next)
+    def prepare(self) -> None:
+        """Fork (and announce) the next child unless one waits already."""
+        if self._next is None:
+            self._next = self._fork()
+            self._on_start(self._next)
 
-    def prepare_and_clean(self, generation: int) -> None:
+    def prepare_and_clean(self) -> None:
         """After a reply: fork the next child, then clean up."""
-        self.prepare(generation)
+        self.prepare()
         if self._leftovers:
             self.settle(block=False)
 
-    def run(self, job: Job, generation: int) -> tuple[dict[str, Any], bytes]:
+    def run(self, job: Job) -> tuple[dict[str, Any], bytes]:
         """Run `job` and return the verdict: (meta, b"")."""
         if self._leftovers:
             self.settle(block=False)
-        self.prepare(generation)
+        self.prepare()
         assert self._next is not None
         child, self._next = self._next, None
         unreaped: list[int] = []
@@ -142,7 +137,7 @@ class Supervisor:
             exclude.add(self._next.pid)
         _kill_strays(exclude)
 
-    def _fork(self, generation: int) -> Child:
+    def _fork(self) -> Child:
         scratch = os.path.join(self._root, str(next(self._jobs)))
         try:
             os.mkdir(scratch, 0o700)
@@ -162,16 +157,7 @@ class Supervisor:
         for fd in (*(write_end for _, write_end in pipes[:3]), pipes[3][0], *child_end):
             os.close(fd)
         reads = (pipes[0][0], pipes[1][0], pipes[2][0])
-        return Child(pid, reads, pipes[3][1], scratch, generation, host_end)
-
-    def _discard(self, child: Child) -> None:
-        """Kill a child that never got a job (it may not have left our group yet)."""
-        for fd in (*child.reads, child.job_fd):
-            os.close(fd)
-        _kill_group(child.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child.pid, signal.SIGKILL)
-        self._leftovers.append((child.pid, child.scratch))
+        return Child(pid, reads, pipes[3][1], scratch, host_end)
 
 
 def _hand_over_and_watch(

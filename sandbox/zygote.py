@@ -33,7 +33,6 @@ __all__ = ["ZygoteLink", "start_zygote"]
 
 _PR_SET_CHILD_SUBREAPER = 36
 _IDLE_AFTER_MS = 20  # no request for this long: clean up after the last run
-_GENERATION = 0  # the zygote's state never changes: every child it forks is current
 _PID = struct.Struct("<q")
 
 
@@ -98,7 +97,7 @@ def _serve(
 
     supervisor = Supervisor(root, layers, started, running)
     with contextlib.suppress(OSError):
-        supervisor.prepare_and_clean(_GENERATION)
+        supervisor.prepare_and_clean()
     poller = select.poll()
     poller.register(channel_in, select.POLLIN)
     while True:
@@ -110,12 +109,12 @@ def _serve(
             return
         protocol.send(channel_out, *_run(supervisor, meta))
         with contextlib.suppress(OSError):  # if the fork fails, the next run says so
-            supervisor.prepare_and_clean(_GENERATION)
+            supervisor.prepare_and_clean()
 
 
 def _run(supervisor: Supervisor, meta: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     try:
-        return supervisor.run(Job.from_message(meta), _GENERATION)
+        return supervisor.run(Job.from_message(meta))
     except Exception:
         return {"fail": f"internal sandbox error:\n{traceback.format_exc(limit=-6)}"}, b""
 
