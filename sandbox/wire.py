@@ -127,24 +127,22 @@ def _encode_other(buf: memoryview, offset: int, value: Any, depth: int) -> int:
 
 
 def _encode_numpy(buf: memoryview, offset: int, value: Any) -> int:
+    """A numpy scalar ("g": dtype, raw bytes) or array ("a": dtype, shape, raw bytes)."""
     numpy = sys.modules["numpy"]
     code = dtype_code(value.dtype)
-    if not isinstance(value, numpy.ndarray):  # a numpy scalar
-        data: Any = value.tobytes()
-        offset = _put(buf, offset, b"g")
-    else:
-        offset = _put(buf, offset, b"a")
+    array = isinstance(value, numpy.ndarray)
+    offset = _put(buf, offset, b"a" if array else b"g")
     buf[offset : offset + len(code)] = code
     offset += len(code)
-    if isinstance(value, numpy.ndarray):
+    if not array:
+        data: Any = value.tobytes()
+    else:
         buf[offset] = value.ndim
         offset += 1
         for size in value.shape:
             _I64.pack_into(buf, offset, size)
             offset += 8
-        if not value.flags.c_contiguous:
-            value = numpy.ascontiguousarray(value)
-        data = value.reshape(-1).view(numpy.uint8) if value.ndim != 1 else value.view(numpy.uint8)
+        data = numpy.ascontiguousarray(value).reshape(-1).view(numpy.uint8)
     end = offset + len(data)
     if end > len(buf):
         raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
