@@ -36,6 +36,7 @@ SESSION = os.getpid() & 0xFFFF
 STATE_TAGS = {prefix: f"{prefix}-{SESSION}" for prefix in PROBLEMS}
 STATE_KEYS = {prefix: tuple(0x4E000000 + (SESSION << 8) + 16 * n + i for i in range(3))
               for n, prefix in enumerate(PROBLEMS)}  # fmt: skip
+STATE_TOOLKIT_LINE = re.compile(r"^# STATE-TOOLKIT: .*$", re.MULTILINE)
 STATE_LINES = re.compile(r'^_TAG = "(\w+)"\n_KEYS = \(.*\)\n', re.MULTILINE)
 
 
@@ -173,6 +174,7 @@ def program(name: str) -> str:
     A class 5 cheat's _TAG and _KEYS become this session's."""
     text = (CHEATS / f"{name}.py").read_text()
     block = text.split("# EVOLVE-BLOCK-START\n", 1)[1].split("# EVOLVE-BLOCK-END", 1)[0]
+    block = STATE_TOOLKIT_LINE.sub(lambda _: state_toolkit(), block)
     prefix = name.split("_")[0]
     keys = ", ".join(f"{key:#x}" for key in STATE_KEYS[prefix])
     block = STATE_LINES.sub(f'_TAG = "{STATE_TAGS[prefix]}"\n_KEYS = ({keys})\n', block)
@@ -180,6 +182,13 @@ def program(name: str) -> str:
     before, rest = template.split("# EVOLVE-BLOCK-START\n", 1)
     after = rest[rest.index("# EVOLVE-BLOCK-END") :]
     return f"{before}# EVOLVE-BLOCK-START\n{block}{after}"
+
+
+def state_toolkit() -> str:
+    """The class 5 cheats' shared code (tests/cheats/state_toolkit.py, its docstring aside):
+    each *_state_*.py cheat is whole once it is spliced in at its STATE-TOOLKIT line."""
+    text = (CHEATS / "state_toolkit.py").read_text()
+    return text.split('"""', 2)[2].strip("\n")
 
 
 def data_root() -> Path | None:
