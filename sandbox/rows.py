@@ -24,7 +24,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox.wire import TooLarge, WireError, decode, dtype_code, dtype_of, encode_into
+from sandbox.wire import (
+    WireError,
+    decode,
+    dtype_code,
+    dtype_of,
+    encode_into,
+    ensure_room,
+    put_bytes,
+)
 
 __all__ = ["Shared", "decode_rows", "encode_rows"]
 
@@ -52,8 +60,7 @@ def encode_rows(
     if columns is None:
         buf[offset] = _GENERAL
         return encode_into(buf, offset + 1, list(rows))
-    if offset + _HEAD.size > len(buf):
-        raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
+    ensure_room(buf, offset + _HEAD.size)
     _HEAD.pack_into(buf, offset, _COLUMNS, len(rows), len(columns))
     offset += _HEAD.size
     numpy = sys.modules["numpy"]
@@ -123,14 +130,14 @@ def _encode_column(
         return _encode_shared(buf, offset, values, numpy, shared)
     if kind in (_INTS, _FLOATS):
         data = numpy.array(values, dtype=numpy.int64 if kind == _INTS else numpy.float64)
-        return _put(buf, offset, data.view(numpy.uint8))
-    offset = _put(buf, offset, dtype_code(values[0].dtype))
+        return put_bytes(buf, offset, data.view(numpy.uint8))
+    offset = put_bytes(buf, offset, dtype_code(values[0].dtype))
     if kind == _SCALARS:
-        return _put(buf, offset, numpy.array(values).view(numpy.uint8))
+        return put_bytes(buf, offset, numpy.array(values).view(numpy.uint8))
     ndim = values[0].ndim
     buf[offset] = ndim
     shapes = numpy.array([value.shape for value in values], dtype=numpy.int64)
-    offset = _put(buf, offset + 1, shapes.reshape(-1).view(numpy.uint8))
+    offset = put_bytes(buf, offset + 1, shapes.reshape(-1).view(numpy.uint8))
     return _concatenate_into(buf, offset, values, numpy)
 
 
@@ -147,25 +154,16 @@ def _encode_shared(
         _COUNT.pack_into(buf, offset, number)
         offset = _encode_column(buf, offset + _COUNT.size, _ARRAYS, (value,), numpy, None)
     numbers = numpy.array([shared.sent[id(v)][0] for v in values], dtype=numpy.uint32)
-    return _put(buf, offset, numbers.view(numpy.uint8))
+    return put_bytes(buf, offset, numbers.view(numpy.uint8))
 
 
 def _concatenate_into(buf: memoryview, offset: int, arrays: tuple[Any, ...], numpy: Any) -> int:
     """The arrays' data one after the other at `offset`, copied once."""
     dtype = arrays[0].dtype
     end = offset + sum(array.nbytes for array in arrays)
-    if end > len(buf):
-        raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
+    ensure_room(buf, end)
     flat = [array.reshape(-1) for array in arrays] if arrays[0].ndim != 1 else arrays
     numpy.concatenate(flat, out=numpy.frombuffer(buf[offset:end], dtype))
-    return end
-
-
-def _put(buf: memoryview, offset: int, data: Any) -> int:
-    end = offset + len(data)
-    if end > len(buf):
-        raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
-    buf[offset:end] = data
     return end
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "dtype_code",
     "dtype_of",
     "encode_into",
+    "ensure_room",
+    "put_bytes",
 ]
 
 MAX_DEPTH = 100  # containers nested deeper than this are refused, both ways
@@ -143,9 +145,19 @@ def _encode_numpy(buf: memoryview, offset: int, value: Any) -> int:
             _I64.pack_into(buf, offset, size)
             offset += 8
         data = numpy.ascontiguousarray(value).reshape(-1).view(numpy.uint8)
-    end = offset + len(data)
+    return put_bytes(buf, offset, data)
+
+
+def ensure_room(buf: memoryview, end: int) -> None:
+    """TooLarge unless `buf` reaches `end`."""
     if end > len(buf):
         raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
+
+
+def put_bytes(buf: memoryview, offset: int, data: Any) -> int:
+    """Copy `data` (bytes, or a flat uint8 array) to `offset`; the offset after it."""
+    end = offset + len(data)
+    ensure_room(buf, end)
     buf[offset:end] = data
     return end
 
@@ -177,12 +189,7 @@ def dtype_of(code: bytes) -> Any:
 def _bytes(buf: memoryview, offset: int, tag: bytes, data: bytes) -> int:
     offset = _put(buf, offset, tag)
     _U32.pack_into(buf, offset, len(data))
-    offset += 4
-    end = offset + len(data)
-    if end > len(buf):
-        raise TooLarge(f"the value does not fit in the call buffer ({len(buf)} bytes)")
-    buf[offset:end] = data
-    return end
+    return put_bytes(buf, offset + 4, data)
 
 
 def _put(buf: memoryview, offset: int, tag: bytes) -> int:
