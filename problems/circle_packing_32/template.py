@@ -1,0 +1,1 @@
+../circle_packing/template.py
