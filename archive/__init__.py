@@ -6,15 +6,19 @@ class (SQLite by default, PostgreSQL by URL); records are frozen snapshots.
 
 from archive.errors import ArchiveError
 from archive.hashing import normalize_source, prompt_hash, syntactic_hash
+from archive.leases import RunHeldError
 from archive.records import (
+    CALL_KINDS,
     FAILED_EXCLUDES,
     NOT_EVALUATED,
     RUN_STATUSES,
+    LeaseOwner,
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
     NewValidation,
     ProgramRecord,
+    RunLease,
     RunRecord,
     RunSummary,
     ValidationRecord,
@@ -23,6 +27,7 @@ from archive.storage import Archive
 from archive.tables import SCHEMA_VERSION
 
 __all__ = [
+    "CALL_KINDS",
     "FAILED_EXCLUDES",
     "NOT_EVALUATED",
     "RUN_STATUSES",
@@ -30,10 +35,13 @@ __all__ = [
     "Archive",
     "ArchiveError",
     "LLMCallRecord",
+    "LeaseOwner",
     "NewLLMCall",
     "NewProgram",
     "NewValidation",
     "ProgramRecord",
+    "RunHeldError",
+    "RunLease",
     "RunRecord",
     "RunSummary",
     "ValidationRecord",

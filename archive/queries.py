@@ -9,19 +9,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sa_select  # sqlmodel's select takes at most four columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from archive.records import COLLISION_TOLERANCE, FAILED_EXCLUDES, NOT_EVALUATED, RunSummary
-from archive.tables import LLMCallRow, ProgramRow
+from archive.tables import LLMCallRow, ProgramRow, ValidationRow
 
-__all__ = ["summarize", "top_query", "twin_query"]
+__all__ = [
+    "failure_counts",
+    "failures_query",
+    "summarize",
+    "top_query",
+    "twin_query",
+    "validation_query",
+]
 
 
 def summarize(session: Session, run_id: int) -> RunSummary:
     """The `RunSummary` of one run: five aggregate queries and one top-1 lookup."""
     by_status = _count_programs(session, run_id)
-    calls, prompt_tokens, completion_tokens, cost = _call_totals(session, run_id)
+    calls, steps, prompt_tokens, completion_tokens, cost = _call_totals(session, run_id)
     best = session.exec(top_query(run_id, 1)).first()
     errors = _program_errors(by_status)
     for kind, count in _call_errors(session, run_id):
@@ -35,6 +43,7 @@ def summarize(session: Session, run_id: int) -> RunSummary:
         best_score=None if best is None else best.score,
         best_program_id=None if best is None else best.id,
         llm_calls=calls,
+        mutator_steps=steps,
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         cost_usd=cost,
@@ -65,6 +74,32 @@ def top_query(run_id: int, k: int) -> Any:
     )
 
 
+def validation_query(run_id: int, program_ids: Sequence[int] | None) -> Any:
+    """The run's re-validations (of these programs only, if given), by program id."""
+    query = select(ValidationRow).where(ValidationRow.run_id == run_id)
+    if program_ids is not None:
+        query = query.where(col(ValidationRow.program_id).in_(list(program_ids)))
+    return query.order_by(col(ValidationRow.program_id))
+
+
+def failure_counts(session: Session, run_id: int) -> dict[str, int]:
+    """The run's failed programs per kind (`error_kind`, else the status), most first."""
+    errors = _program_errors(_count_programs(session, run_id))
+    return dict(sorted(errors.items(), key=lambda item: (-item[1], item[0])))
+
+
+def failures_query(run_id: int, kind: str | None, limit: int) -> Any:
+    """The run's newest failed programs, only those of `kind` if given (see
+    `failure_counts`)."""
+    query = select(ProgramRow).where(
+        ProgramRow.run_id == run_id, col(ProgramRow.status).not_in(FAILED_EXCLUDES)
+    )
+    if kind is not None:
+        error_kind, status = col(ProgramRow.error_kind), col(ProgramRow.status)
+        query = query.where(or_(error_kind == kind, and_(error_kind == "", status == kind)))
+    return query.order_by(col(ProgramRow.id).desc()).limit(limit)
+
+
 def _count_programs(session: Session, run_id: int) -> dict[tuple[str, str], int]:
     """Program counts per (status, error_kind)."""
     query = (
@@ -87,15 +122,19 @@ def _program_errors(by_status: dict[tuple[str, str], int]) -> dict[str, int]:
     return errors
 
 
-def _call_totals(session: Session, run_id: int) -> tuple[int, int, int, float]:
-    query = select(
+def _call_totals(session: Session, run_id: int) -> tuple[int, int, int, int, float]:
+    """LLM calls, mutator steps, prompt and completion tokens, dollars."""
+    is_step = case((col(LLMCallRow.kind) == "mutator", 1), else_=0)
+    query = sa_select(
         func.count(),
+        func.coalesce(func.sum(is_step), 0),
         func.coalesce(func.sum(LLMCallRow.prompt_tokens), 0),
         func.coalesce(func.sum(LLMCallRow.completion_tokens), 0),
         func.coalesce(func.sum(LLMCallRow.cost_usd), 0.0),
-    ).where(LLMCallRow.run_id == run_id)
-    calls, prompt_tokens, completion_tokens, cost = session.exec(query).one()
-    return int(calls), int(prompt_tokens), int(completion_tokens), float(cost)
+    ).where(col(LLMCallRow.run_id) == run_id)
+    total, steps, prompt_tokens, completion_tokens, cost = session.execute(query).one()
+    steps = int(steps)
+    return int(total) - steps, steps, int(prompt_tokens), int(completion_tokens), float(cost)
 
 
 def _call_errors(session: Session, run_id: int) -> list[tuple[str, int]]:

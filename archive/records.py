@@ -7,28 +7,40 @@ out live ORM objects.
 from __future__ import annotations
 
 import math
+import os
+import socket
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from archive.hashing import prompt_hash
+
 __all__ = [
+    "CALL_KINDS",
     "COLLISION_TOLERANCE",
     "DUPLICATE_KINDS",
     "FAILED_EXCLUDES",
     "NOT_EVALUATED",
     "RUN_STATUSES",
     "LLMCallRecord",
+    "LeaseOwner",
     "NewLLMCall",
     "NewProgram",
     "NewValidation",
     "ProgramRecord",
+    "RunLease",
     "RunRecord",
     "RunSummary",
     "ValidationRecord",
 ]
 
 RUN_STATUSES = ("running", "finished", "interrupted", "failed")
-"""The states of a run; a resumed run goes back to "running"."""
+"""The stored states of a run; a resumed run goes back to "running". A "running" run
+whose holder is gone reads as "died" (`RunRecord.live_status`), which is never stored."""
+
+CALL_KINDS = ("llm", "mutator")
+"""`NewLLMCall.kind`: "llm" for a model that reads the prompt (an LLM, or a replay of
+one), "mutator" for a step of the built-in mutator, which does not read it."""
 
 FAILED_EXCLUDES = ("ok", "duplicate")
 """Program statuses that are not failures (for error feedback and `RunSummary.errors`)."""
@@ -46,15 +58,58 @@ COLLISION_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
+class LeaseOwner:
+    """A process that holds (runs) a run: its host, pid and a random token that tells
+    two holders with the same pid apart (see `Archive.take_run`)."""
+
+    host: str
+    pid: int
+    token: str
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+
+@dataclass(frozen=True)
+class RunLease:
+    """A run's holder and until when its lease holds unless renewed (its heartbeat)."""
+
+    owner: LeaseOwner
+    since: datetime
+    expires_at: datetime
+
+    def stale_reason(self, now: datetime | None = None) -> str:
+        """Why the holder is presumed dead, or "" while it may be alive: its lease
+        expired, or it ran on this host and its process is gone (e.g. kill -9)."""
+        now = now or datetime.now(UTC)
+        if now >= self.expires_at:
+            return f"its lease expired {(now - self.expires_at).total_seconds():.0f} s ago"
+        if self.owner.host == socket.gethostname() and not _pid_running(self.owner.pid):
+            return f"process {self.owner.pid} is gone"
+        return ""
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run: a search on one problem with one config and seed.
 
     Attributes:
-        status: one of `RUN_STATUSES`.
+        status: one of `RUN_STATUSES`, as stored (see `live_status`).
         state: free-form JSON written by the engine (e.g. the random state for --resume).
         draw_seeds: {split: seed} for the splits whose instances the run drew from a
             secret seed (the held-out "test" split; "train" and "probe" too with
             secret_train); a split not listed uses the problem's fixed instances.
+        lease: the process running it now (None when none holds it).
     """
 
     id: int
@@ -67,6 +122,15 @@ class RunRecord:
     created_at: datetime
     updated_at: datetime
     draw_seeds: dict[str, int] = field(default_factory=dict)
+    lease: RunLease | None = None
+
+    @property
+    def live_status(self) -> str:
+        """`status`, except "died" for a "running" run that no live process holds (its
+        process was killed, or it was written by an evolve without leases)."""
+        if self.status != "running":
+            return self.status
+        return "died" if self.lease is None or self.lease.stale_reason() else "running"
 
 
 @dataclass(frozen=True)
@@ -190,9 +254,13 @@ class ValidationRecord:
 
 @dataclass(frozen=True)
 class NewLLMCall:
-    """An LLM call to store; an empty `prompt_hash` is computed from `messages`.
+    """An LLM call to store; an empty `prompt_hash` is computed from `messages`, and a
+    given one must be theirs (`archive.prompt_hash`: prompts are stored by it).
 
-    `error` is "" for a call that returned a reply.
+    `error` is "" for a call that returned a reply. `kind` is one of `CALL_KINDS`: the
+    messages of an "llm" call are stored once per prompt hash, those of a "mutator" step
+    not at all (the built-in mutator does not read them; only their hash is kept, the key
+    of `replay:`).
     """
 
     model: str
@@ -205,11 +273,24 @@ class NewLLMCall:
     latency_s: float = 0.0
     error: str = ""
     error_kind: str = ""
+    kind: str = "llm"
+
+    def __post_init__(self) -> None:
+        if self.kind not in CALL_KINDS:
+            raise ValueError(f"kind must be one of {CALL_KINDS}, got {self.kind!r}")
+        digest = prompt_hash(self.messages)
+        if self.prompt_hash and self.prompt_hash != digest:
+            raise ValueError(
+                f"prompt_hash {self.prompt_hash[:12]!r} is not the hash of the messages; "
+                "leave it empty to have it computed"
+            )
+        object.__setattr__(self, "prompt_hash", digest)
 
 
 @dataclass(frozen=True)
 class LLMCallRecord:
-    """A stored LLM call: prompt, reply, usage and outcome."""
+    """A stored LLM call: prompt, reply, usage and outcome (`messages` is [] for a
+    "mutator" step: no prompt was stored)."""
 
     id: int
     run_id: int
@@ -224,6 +305,7 @@ class LLMCallRecord:
     error: str
     error_kind: str
     created_at: datetime
+    kind: str = "llm"
 
 
 @dataclass(frozen=True)
@@ -243,7 +325,9 @@ class RunSummary:
             differs by more than `COLLISION_TOLERANCE` (relative).
         collision_rate: collisions / audits (None without audits).
         best_score, best_program_id: the best "ok" program (None when there is none).
-        llm_calls, prompt_tokens, completion_tokens, cost_usd: over all calls, failed too.
+        llm_calls: calls of kind "llm" (models that read the prompt), failed ones too.
+        mutator_steps: steps of the built-in mutator (calls of kind "mutator").
+        prompt_tokens, completion_tokens, cost_usd: over all calls, failed ones too.
         errors: count per error kind over failed programs (status not in
             `FAILED_EXCLUDES`) and failed LLM calls; the kind is `error_kind`, or the
             status ("llm_error" for a call) where no kind was recorded.
@@ -266,3 +350,4 @@ class RunSummary:
     audits: int = 0
     collisions: int = 0
     collision_rate: float | None = None
+    mutator_steps: int = 0

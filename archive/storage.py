@@ -17,13 +17,24 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from archive import leases
+from archive.calls import add_call, read_call
 from archive.database import error_line, open_engine
 from archive.errors import ArchiveError
 from archive.history import best_over_time, lineage_ids
-from archive.queries import summarize, top_query, twin_query
+from archive.leases import RunLeases
+from archive.queries import (
+    failure_counts,
+    failures_query,
+    summarize,
+    top_query,
+    twin_query,
+    validation_query,
+)
 from archive.records import (
     FAILED_EXCLUDES,
     RUN_STATUSES,
+    LeaseOwner,
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
@@ -39,8 +50,6 @@ from archive.tables import (
     ProgramRow,
     RunRow,
     ValidationRow,
-    call_record,
-    call_row,
     program_record,
     program_row,
     run_record,
@@ -53,7 +62,7 @@ __all__ = ["Archive", "ArchiveError"]
 _IN_CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
 
 
-class Archive:
+class Archive(RunLeases):
     """A search's storage; the database is also the run's checkpoint.
 
     `url` is "sqlite:///path.db", "postgresql://user:password@host/db" or a bare file
@@ -71,6 +80,11 @@ class Archive:
     def url(self) -> str:
         """The database URL, password hidden."""
         return self._where
+
+    @property
+    def in_memory(self) -> bool:
+        """True for an in-memory SQLite archive: one connection, this process only."""
+        return self._engine.url.get_backend_name() == "sqlite" and not self._engine.url.database
 
     def close(self) -> None:
         """Release the database connections; the archive cannot be used afterwards."""
@@ -114,13 +128,18 @@ class Archive:
         config: dict[str, Any],
         seed: int,
         draw_seeds: Mapping[str, int] | None = None,
+        *,
+        owner: LeaseOwner | None = None,
+        lease_s: float = 0.0,
     ) -> RunRecord:
-        """A new run with status "running"; the name must be new."""
+        """A new run with status "running"; the name must be new. With `owner`, the run is
+        created held by it for `lease_s` seconds (see `take_run`)."""
         exists = f"run {name!r} exists; use --resume {name} or another --run-name"
         with self._session(refused=exists) as session:
             if session.exec(select(RunRow.id).where(RunRow.name == name)).first() is not None:
                 raise ArchiveError(exists)
-            row = RunRow(name=name, problem=problem, config=dict(config), seed=seed)
+            held = leases.lease_values(owner, lease_s) if owner is not None else {}
+            row = RunRow(name=name, problem=problem, config=dict(config), seed=seed, **held)
             row.draw_seeds = dict(draw_seeds or {})
             session.add(row)
             session.flush()
@@ -180,12 +199,7 @@ class Archive:
         """Store a program, and the LLM call that produced it, in one transaction."""
         refused = f"program refused: run {run_id}, its parents and duplicate_of must exist"
         with self._session(refused=refused) as session:
-            call_id = None
-            if llm_call is not None:
-                call = call_row(run_id, llm_call)
-                session.add(call)
-                session.flush()
-                call_id = call.id
+            call_id = None if llm_call is None else add_call(session, run_id, llm_call).id
             row = program_row(run_id, program, call_id)
             session.add(row)
             session.flush()
@@ -199,10 +213,7 @@ class Archive:
     def add_llm_call(self, run_id: int, call: NewLLMCall) -> LLMCallRecord:
         """Store an LLM call that produced no program (typically a failed one)."""
         with self._session(refused=f"LLM call refused: run {run_id} must exist") as session:
-            row = call_row(run_id, call)
-            session.add(row)
-            session.flush()
-            return call_record(row)
+            return read_call(session, add_call(session, run_id, call))
 
     # -- reads --------------------------------------------------------------------------
 
@@ -232,7 +243,7 @@ class Archive:
             row = session.get(LLMCallRow, call_id)
             if row is None:
                 raise ArchiveError(f"no LLM call {call_id} in {self._where}")
-            return call_record(row)
+            return read_call(session, row)
 
     def find_by_syntactic_hash(self, run_id: int, h: str) -> ProgramRecord | None:
         """The first program of the run with this syntactic hash that is no duplicate."""
@@ -301,6 +312,21 @@ class Archive:
         with self._session() as session:
             return [program_record(row) for row in session.exec(query)]
 
+    def failure_counts(self, run_id: int) -> dict[str, int]:
+        """{kind: failed programs} of the run, most frequent first; a program's kind is its
+        `error_kind`, or its status when that is empty."""
+        with self._session() as session:
+            self._find_run(session, run_id)
+            return failure_counts(session, run_id)
+
+    def failed_programs(
+        self, run_id: int, kind: str | None = None, limit: int = 10
+    ) -> list[ProgramRecord]:
+        """The run's newest failed programs, only those of `kind` if given."""
+        with self._session() as session:
+            rows = session.exec(failures_query(run_id, kind, limit))
+            return [program_record(row) for row in rows]
+
     def replies_for(self, run_id: int, prompt_hash: str) -> list[str]:
         """The successful replies recorded for this prompt hash, oldest first (for replay)."""
         query = (
@@ -335,7 +361,7 @@ class Archive:
         """Store a program's held-out result, replacing an earlier one of the same program."""
         refused = f"validation refused: run {run_id} and program {validation.program_id} must exist"
         with self._session(refused=refused) as session:
-            old = session.exec(_validation_query(run_id, [validation.program_id])).first()
+            old = session.exec(validation_query(run_id, [validation.program_id])).first()
             if old is not None:
                 session.delete(old)
                 session.flush()
@@ -349,7 +375,7 @@ class Archive:
     ) -> dict[int, ValidationRecord]:
         """{program_id: held-out result} of the run's re-validated programs (or of these)."""
         with self._session() as session:
-            rows = session.exec(_validation_query(run_id, program_ids))
+            rows = session.exec(validation_query(run_id, program_ids))
             return {row.program_id: validation_record(row) for row in rows}
 
     def seed_program(self, run_id: int) -> ProgramRecord | None:
@@ -367,10 +393,3 @@ class Archive:
         with self._session() as session:
             self._find_run(session, run_id)
             return summarize(session, run_id)
-
-
-def _validation_query(run_id: int, program_ids: Sequence[int] | None) -> Any:
-    query = select(ValidationRow).where(ValidationRow.run_id == run_id)
-    if program_ids is not None:
-        query = query.where(col(ValidationRow.program_id).in_(list(program_ids)))
-    return query.order_by(col(ValidationRow.program_id))

@@ -2,7 +2,8 @@
 
 Portable SQL only (SQLite and PostgreSQL): JSON columns use SQLAlchemy's JSON type, times
 are stored in UTC. `lineage` repeats `programs.parent_ids` as one indexed row per edge so
-that "children of these programs" is an index lookup on both databases.
+that "children of these programs" is an index lookup on both databases. `prompts` holds
+each prompt's messages once, by hash: calls with the same prompt share one row.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from archive.hashing import prompt_hash, syntactic_hash
+from archive.hashing import syntactic_hash
 from archive.records import (
+    LeaseOwner,
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
     ProgramRecord,
+    RunLease,
     RunRecord,
     ValidationRecord,
 )
@@ -30,6 +33,7 @@ __all__ = [
     "LineageRow",
     "MetaRow",
     "ProgramRow",
+    "PromptRow",
     "RunRow",
     "ValidationRow",
     "call_record",
@@ -42,10 +46,11 @@ __all__ = [
     "validation_record",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump with a migration (archive/migrations.py) whenever a table changes;
 `meta.schema_version` holds it. 2: `programs.duplicate_kind` and three indexes.
-3: `runs.draw_seeds` and the `validations` table."""
+3: `runs.draw_seeds` and the `validations` table. 4: the `prompts` table (for
+`llm_calls.messages`), `llm_calls.kind` and the lease columns `runs.lease_*`."""
 
 
 def utc_now() -> datetime:
@@ -93,6 +98,21 @@ class RunRow(SQLModel, table=True):
         default_factory=dict,
         sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
     )
+    # The process running the run (all NULL when none): see archive/leases.py
+    lease_token: str | None = None
+    lease_host: str | None = None
+    lease_pid: int | None = None
+    lease_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PromptRow(SQLModel, table=True):
+    """A prompt's messages, stored once whatever the number of calls that sent it."""
+
+    __tablename__ = "prompts"
+
+    hash: str = Field(primary_key=True)  # archive.hashing.prompt_hash of the messages
+    messages: list[dict[str, str]] = _json(list)
 
 
 class LLMCallRow(SQLModel, table=True):
@@ -105,7 +125,7 @@ class LLMCallRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="runs.id")
     model: str
-    messages: list[dict[str, str]] = _json(list)
+    # the messages are in `prompts` (kind "llm"), or nowhere (a "mutator" step)
     prompt_hash: str
     reply: str = Field(sa_type=Text)
     prompt_tokens: int = 0
@@ -115,6 +135,7 @@ class LLMCallRow(SQLModel, table=True):
     error: str = Field(default="", sa_type=Text)
     error_kind: str = ""
     created_at: datetime = _time()
+    kind: str = Field(default="llm", sa_column_kwargs={"server_default": "llm"})
 
 
 class ProgramRow(SQLModel, table=True):
@@ -187,7 +208,7 @@ class ValidationRow(SQLModel, table=True):
 
 TABLES = [
     SQLModel.metadata.tables[row.__tablename__]
-    for row in (MetaRow, RunRow, LLMCallRow, ProgramRow, LineageRow, ValidationRow)
+    for row in (MetaRow, RunRow, PromptRow, LLMCallRow, ProgramRow, LineageRow, ValidationRow)
 ]
 """The archive's tables, in creation order (created explicitly: other code may share
 `SQLModel.metadata`)."""
@@ -206,7 +227,15 @@ def run_record(row: RunRow) -> RunRecord:
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
         draw_seeds={str(k): int(v) for k, v in (row.draw_seeds or {}).items()},
+        lease=_lease(row),
     )
+
+
+def _lease(row: RunRow) -> RunLease | None:
+    if row.lease_token is None or row.lease_since is None or row.lease_expires_at is None:
+        return None
+    owner = LeaseOwner(row.lease_host or "", row.lease_pid or 0, row.lease_token)
+    return RunLease(owner, utc(row.lease_since), utc(row.lease_expires_at))
 
 
 def program_record(row: ProgramRow) -> ProgramRecord:
@@ -233,13 +262,14 @@ def program_record(row: ProgramRow) -> ProgramRecord:
     )
 
 
-def call_record(row: LLMCallRow) -> LLMCallRecord:
+def call_record(row: LLMCallRow, messages: list[dict[str, str]] | None) -> LLMCallRecord:
+    """The record of a call; `messages` from its `prompts` row (None: none stored)."""
     assert row.id is not None
     return LLMCallRecord(
         id=row.id,
         run_id=row.run_id,
         model=row.model,
-        messages=[dict(m) for m in row.messages],
+        messages=[dict(m) for m in messages or []],
         prompt_hash=row.prompt_hash,
         reply=row.reply,
         prompt_tokens=row.prompt_tokens,
@@ -249,6 +279,7 @@ def call_record(row: LLMCallRow) -> LLMCallRecord:
         error=row.error,
         error_kind=row.error_kind,
         created_at=utc(row.created_at),
+        kind=row.kind,
     )
 
 
@@ -271,11 +302,12 @@ def validation_record(row: ValidationRow) -> ValidationRecord:
 
 
 def call_row(run_id: int, call: NewLLMCall) -> LLMCallRow:
+    """The call's row; its messages go to `prompts` (see `archive.prompts`)."""
     return LLMCallRow(
         run_id=run_id,
         model=call.model,
-        messages=[dict(message) for message in call.messages],
-        prompt_hash=call.prompt_hash or prompt_hash(call.messages),
+        kind=call.kind,
+        prompt_hash=call.prompt_hash,
         reply=call.reply,
         prompt_tokens=call.prompt_tokens,
         completion_tokens=call.completion_tokens,

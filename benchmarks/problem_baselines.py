@@ -3,8 +3,9 @@
 For each built-in problem with `baselines`, each baseline program is run on each data set
 its published numbers are keyed by, in this process (prepare + harness + trusted score +
 aggregate, no sandbox), and the table shows our number, the published one and the
-evaluation time. Data set files (`../shared/datasets/...`) are resolved from the
-repository root; a missing one is reported, not fatal.
+evaluation time. The data sets are named ones (`or1`, `funsearch-weibull-5k`,
+`eoh-tsp50`, ...): generated, or shipped in the package (problems/data); a data set that
+fails to load is reported, not fatal.
 
     python benchmarks/problem_baselines.py [--problem NAME] [--dataset SUBSTRING]
 """
@@ -12,17 +13,13 @@ repository root; a missing one is reported, not fatal.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from problems import Problem, ProblemError, available, load
 from problems.base import Baseline
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,6 @@ def main() -> None:
     parser.add_argument("--problem", help="only this problem")
     parser.add_argument("--dataset", default="", help="only data sets whose name has this")
     args = parser.parse_args()
-    os.chdir(REPO)  # published keys name files relative to the repository root
     rows: list[Row] = []
     for name in available():
         if args.problem and name != args.problem:

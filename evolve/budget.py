@@ -5,6 +5,10 @@ the reservation toward the call limit at once, so N concurrent callers cannot ov
 `record(completion)` runs after the call, turns the reservation into a spent call and adds
 its tokens and cost. Tokens and dollars are only known after a call, so those limits stop
 the next call, not the one that crosses them. A resumed run passes what it already spent.
+
+The call limit (`--max-llm-calls`) counts every reply asked for: LLM calls and the steps
+of the built-in mutator alike (a step stands in for a call, and a limit that a builtin run
+ignored would never stop it). `calls` and `steps` count each kind apart, for display.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class BudgetLimits:
     """Limits of one run; None means unlimited.
 
     Attributes:
-        max_llm_calls: LLM calls, failed ones included (each call, not each retry).
+        max_llm_calls: replies asked for, failed ones included (each call, not each
+            retry): LLM calls and builtin:mutate's steps together.
         max_tokens: prompt plus completion tokens.
         max_usd: dollars, as litellm prices the calls (local models cost 0).
         time_limit_s: wall-clock seconds since the budget was created.
@@ -53,12 +58,14 @@ class Budget:
         limits: BudgetLimits,
         *,
         spent_calls: int = 0,
+        spent_steps: int = 0,
         spent_tokens: int = 0,
         spent_usd: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits
         self._calls = spent_calls
+        self._steps = spent_steps
         self._tokens = spent_tokens
         self._usd = spent_usd
         self._in_flight = 0
@@ -67,8 +74,13 @@ class Budget:
 
     @property
     def calls(self) -> int:
-        """Calls made (recorded), not counting those in flight."""
+        """LLM calls made (recorded), not counting those in flight."""
         return self._calls
+
+    @property
+    def steps(self) -> int:
+        """Steps of the built-in mutator made (recorded)."""
+        return self._steps
 
     @property
     def in_flight(self) -> int:
@@ -95,8 +107,9 @@ class Budget:
     def exhausted(self) -> str | None:
         """Why no further call may start, or None; calls in flight count as spent."""
         lim = self.limits
-        if lim.max_llm_calls is not None and self._calls + self._in_flight >= lim.max_llm_calls:
-            return f"llm call budget ({lim.max_llm_calls}) spent"
+        spent = self._calls + self._steps + self._in_flight
+        if lim.max_llm_calls is not None and spent >= lim.max_llm_calls:
+            return self._call_budget_spent(lim.max_llm_calls)
         if lim.max_tokens is not None and self._tokens >= lim.max_tokens:
             return f"token budget ({lim.max_tokens}) spent"
         if lim.max_usd is not None and self._usd >= lim.max_usd:
@@ -104,6 +117,13 @@ class Budget:
         if lim.time_limit_s is not None and self.elapsed_s >= lim.time_limit_s:
             return f"time limit ({lim.time_limit_s:g} s) reached"
         return None
+
+    def _call_budget_spent(self, limit: int) -> str:
+        if not self._steps:
+            return f"llm call budget ({limit}) spent"
+        if not self._calls:
+            return f"mutator step budget ({limit}, --max-llm-calls) spent"
+        return f"call budget ({limit} LLM calls and mutator steps) spent"
 
     def reserve(self) -> None:
         """Claim one call before making it; raises BudgetExhausted when none is left."""
@@ -116,8 +136,11 @@ class Budget:
         self._in_flight = max(0, self._in_flight - 1)
 
     def record(self, completion: Completion) -> None:
-        """Turn a reservation into a spent call and add the call's tokens and cost."""
+        """Turn a reservation into a spent call (or mutator step) and add its tokens and cost."""
         self.release()
-        self._calls += 1
+        if completion.kind == "mutator":
+            self._steps += 1
+        else:
+            self._calls += 1
         self._tokens += completion.prompt_tokens + completion.completion_tokens
         self._usd += completion.cost_usd

@@ -6,20 +6,40 @@ Each group of commands lives in its own module with a `register(app)` function.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 
-from evolve import cli_archive, cli_inspect, cli_problems, cli_sandbox
-from evolve.cli_common import JsonOption, emit_json, err_console, out_console, user_errors
+from evolve import (
+    cli_archive,
+    cli_failures,
+    cli_generalize,
+    cli_inspect,
+    cli_problems,
+    cli_sandbox,
+)
+from evolve.cli_common import (
+    App,
+    JsonOption,
+    SuiteAlias,
+    emit_json,
+    err_console,
+    one_dataset,
+    out_console,
+    user_errors,
+)
+from evolve.cli_problems import EntryOption
 from evolve.config import DEFAULT_DB
-from evolve.display import live_progress
+from evolve.display import live_progress, next_steps
+from evolve.exceptions import EvolveError
+
+if TYPE_CHECKING:
+    from problems import Problem
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    add_completion=False,
-    rich_markup_mode=None,  # help texts are plain: "[default: 5]" must not read as markup
+app = App(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Evolve programs with LLMs against a problem's evaluator.",
@@ -49,47 +69,72 @@ def options(
 @app.command()
 def run(
     problem: Annotated[
-        str | None, typer.Argument(help="Built-in problem name or problem folder.")
+        str | None,
+        typer.Argument(metavar="PROBLEM", help="Built-in problem name or problem folder."),
     ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
             "--model",
             "-m",
+            metavar="MODEL",
             help="MODEL[=WEIGHT], repeatable: "
             "openai/gpt-4o-mini, anthropic/..., ollama/qwen2.5-coder, builtin:mutate, replay:RUN.",
         ),
     ] = None,
     api_base: Annotated[
-        str | None, typer.Option(help="Base URL of an OpenAI-compatible server.")
+        str | None, typer.Option(metavar="URL", help="Base URL of an OpenAI-compatible server.")
     ] = None,
-    db: Annotated[str | None, typer.Option(help=f"Archive URL [default: {DEFAULT_DB}].")] = None,
-    run_name: Annotated[str | None, typer.Option(help="Name of the new run.")] = None,
+    db: Annotated[
+        str | None, typer.Option(metavar="URL", help=f"Archive URL [default: {DEFAULT_DB}].")
+    ] = None,
+    run_name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Name of the new run.")
+    ] = None,
     resume: Annotated[
-        str | None, typer.Option(help="Continue the run with this name or id.")
+        str | None, typer.Option(metavar="RUN", help="Continue the run with this name or id.")
     ] = None,
     max_evals: Annotated[
         int | None,
         typer.Option(
-            help="Evaluations in the whole run [default: 200 when no other budget is given]."
+            metavar="N",
+            help="Evaluations in the whole run [default: 200 when no other budget is given].",
         ),
     ] = None,
-    max_llm_calls: Annotated[int | None, typer.Option(help="LLM calls in the whole run.")] = None,
-    budget_usd: Annotated[
-        float | None, typer.Option(help="Dollars of LLM calls in the whole run.")
+    max_llm_calls: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N", help="LLM calls in the whole run (builtin:mutate: its steps count)."
+        ),
     ] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="LLM tokens in the whole run.")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds for this invocation.")] = None,
+    budget_usd: Annotated[
+        float | None, typer.Option(metavar="USD", help="Dollars of LLM calls in the whole run.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(metavar="N", help="LLM tokens in the whole run.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(metavar="SECONDS", help="Seconds for this invocation.")
+    ] = None,
     target_score: Annotated[
-        float | None, typer.Option(help="Stop once a program scores at least this.")
+        float | None,
+        typer.Option(metavar="SCORE", help="Stop once a program scores at least this."),
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option(help="LLM calls in flight [default: 4].")
+        int | None, typer.Option(metavar="N", help="LLM calls in flight [default: 4].")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Evaluation processes [default: cores].")
+        int | None, typer.Option(metavar="N", help="Evaluation processes [default: cores].")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Random seed [default: 0]. The same seed gives the same run with "
+            "builtin:mutate or replay: at any --concurrency; not with a real LLM, nor "
+            "when --time-limit stops the run.",
+        ),
+    ] = None,
     secret_train: Annotated[
         bool | None,
         typer.Option(
@@ -101,20 +146,36 @@ def run(
     validate_top: Annotated[
         int | None,
         typer.Option(
+            metavar="K",
             help="At the end, re-validate this many best programs on the held-out test split "
             "and report the best there as the run's result; 0: none [default: 5].",
         ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="TOML or YAML file with the same keys.")
+        Path | None, typer.Option(metavar="FILE", help="TOML or YAML file with the same keys.")
     ] = None,
-    suite: Annotated[
+    dataset: Annotated[
         str | None,
-        typer.Option(help="puzzles only: run every puzzle of builtin or p3:FILE[:train|test]."),
+        typer.Option(
+            metavar="NAME",
+            help="puzzles only: run every puzzle of a suite (builtin, p3, p3:FILE ...; see "
+            "`evolve problems`); the other problems search their train split.",
+        ),
     ] = None,
     split: Annotated[
-        str | None, typer.Option(help="With --suite p3:FILE: P3's train or test split.")
+        str | None,
+        typer.Option(metavar="SPLIT", help="With --dataset p3...: P3's train or test split."),
     ] = None,
+    suite: SuiteAlias = None,
+    seed_program: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Start from this program instead of the problem's template: a full program "
+            "or just the function, as its authors wrote it (see --entry).",
+        ),
+    ] = None,
+    entry: EntryOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run (or resume) a discovery job."""
@@ -143,13 +204,16 @@ def run(
             "[bold red]error:[/bold red] give a PROBLEM (e.g. bin_packing) or --resume RUN"
         )
         raise typer.Exit(2)
-    if suite is not None or split is not None:
-        _run_suite(overrides, suite, split, config, as_json)
+    with user_errors():
+        dataset = one_dataset(dataset, suite)
+    if dataset is not None or split is not None:
+        _run_suite(overrides, dataset, split, config, as_json)
         return
     with user_errors():
-        prepared = prepare_run(overrides, config_file=config, resume=resume)
+        seeded = _seeded_problem(problem, seed_program, entry, resume)
+        prepared = prepare_run(overrides, config_file=config, resume=resume, problem=seeded)
         for notice in prepared.notices:
-            err_console.print(f"[yellow]{notice}[/yellow]")
+            err_console.print(f"[yellow]{escape(notice)}[/yellow]", soft_wrap=True)
         try:
             if as_json:
                 prepared.execute()
@@ -162,22 +226,63 @@ def run(
                 f"{'' if db is None else ' --db ' + db}"
             )
             raise typer.Exit(130) from None
+    archive = _shown_db(prepared.config.db, prepared.archive.url)
     if as_json:
-        emit_json({**prepared.progress.as_json(), "draw_seeds": prepared.run.draw_seeds})
+        progress = prepared.progress.as_json()
+        emit_json({**progress, "draw_seeds": prepared.run.draw_seeds, "db": archive})
+        return
+    best = prepared.progress.test.get("program_id") or prepared.progress.best_program_id
+    given = prepared.config.db != DEFAULT_DB
+    generalizes = bool(prepared.problem.generalization)
+    for line in next_steps(prepared.run.name, best, archive, given, generalizes=generalizes):
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _seeded_problem(
+    name: str | None, seed_program: Path | None, entry: str | None, resume: str | None
+) -> Problem | None:
+    """The problem with the seed program of --seed-program, or None (no such option)."""
+    if seed_program is None:
+        if entry is not None:
+            raise EvolveError("--entry names the function of --seed-program FILE; give both")
+        return None
+    if resume is not None or name is None:
+        raise EvolveError("--seed-program starts a new run: give a PROBLEM, not --resume")
+    from evolve.programs import with_seed_program
+    from problems import load
+
+    return with_seed_program(load(name), seed_program, entry)
+
+
+def _usage_error(message: str) -> NoReturn:
+    """A command line that does not fit: one line, exit status 2 (as click's own)."""
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _shown_db(given: str, url: str) -> str:
+    """The archive as the user gave it, unless that holds a password (then the URL with
+    the password hidden)."""
+    return url if "@" in given else given
 
 
 def _run_suite(
     overrides: dict[str, Any], suite: str | None, split: str | None, config: Path | None,
     as_json: bool,
 ) -> None:  # fmt: skip
-    """`evolve run puzzles --suite ...`: one run per puzzle, then solved / total, pass@k."""
+    """`evolve run puzzles --dataset ...`: one run per puzzle, then solved / total, pass@k."""
     from evolve.suite import PuzzleOutcome, run_suite
 
-    if overrides["problem"] != "puzzles" or suite is None:
-        err_console.print(
-            "[bold red]error:[/bold red] --suite/--split go with: run puzzles --suite"
+    problem = overrides["problem"] or "a resumed run"
+    if problem != "puzzles":
+        _usage_error(
+            f"--dataset/--split do not apply to {problem}: only puzzles runs a data set (a "
+            "suite: run puzzles --dataset p3 --split test); the other problems search their "
+            "train split (score a program on a data set with: evolve eval PROBLEM FILE "
+            "--dataset NAME)"
         )
-        raise typer.Exit(2)
+    if suite is None:
+        _usage_error("--split goes with --dataset: run puzzles --dataset p3 --split test")
 
     def report(index: int, outcome: PuzzleOutcome) -> None:
         if not as_json:
@@ -198,7 +303,7 @@ def _run_suite(
     out_console.print(f"{result.suite}: solved {result.solved} / {result.total}; {passes}")
 
 
-for _module in (cli_archive, cli_inspect, cli_problems, cli_sandbox):
+for _module in (cli_archive, cli_failures, cli_generalize, cli_inspect, cli_problems, cli_sandbox):
     _module.register(app)
 
 

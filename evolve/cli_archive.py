@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from evolve.config import DEFAULT_DB
 from evolve.display import diff_text, lineage_table, stats_group
 from evolve.exceptions import EvolveError
 
-__all__ = ["lineage", "plot_best", "register", "stats"]
+__all__ = ["lineage", "plot_best", "register", "stats", "unified_diff"]
 
 PLOT_HELP = "install matplotlib for --plot: pip install 'evolve-engine[plot]'"
 
@@ -28,7 +29,8 @@ def register(app: typer.Typer) -> None:
 def stats(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run name or id.")],
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Save the best score over time as a PNG.")
+        Path | None,
+        typer.Option("--plot", metavar="FILE", help="Save the best score over time as a PNG."),
     ] = None,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
@@ -92,7 +94,9 @@ def plot_best(run: RunRecord, best: list[tuple[float, int, float]], path: Path) 
 
 
 def lineage(
-    program_id: Annotated[int, typer.Argument(help="Program id (see `evolve top`).")],
+    program_id: Annotated[
+        int, typer.Argument(metavar="PROGRAM_ID", help="Program id (see `evolve top`).")
+    ],
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
@@ -122,22 +126,41 @@ def _change(program: ProgramRecord, older: list[ProgramRecord]) -> float | None:
 def diff(
     first: Annotated[int, typer.Argument(metavar="A", help="Program id.")],
     second: Annotated[int, typer.Argument(metavar="B", help="Program id.")],
-    context: Annotated[int, typer.Option("-U", help="Lines of context.")] = 3,
+    context: Annotated[int, typer.Option("-U", metavar="N", min=0, help="Lines of context.")] = 3,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Unified, coloured diff of two programs' sources (A, then B)."""
+    """Unified diff of two programs' sources (A, then B): coloured on a terminal; plain
+    when redirected, a patch that turns A's source into B's (`patch -p0`, `git apply`)."""
     with user_errors(), Archive(db, create=False) as archive:
         a, b = archive.get_programs([first, second])
-    lines = list(
-        difflib.unified_diff(
-            a.source.splitlines(keepends=True),
-            b.source.splitlines(keepends=True),
-            fromfile=f"program {a.id} (score {a.score})",
-            tofile=f"program {b.id} (score {b.score})",
-            n=context,
-        )
-    )
+    lines = unified_diff(a, b, context)
     if not lines:
         out_console.print(f"programs {a.id} and {b.id} have the same source")
-        return
-    out_console.print(diff_text(lines), highlight=False, end="")
+    elif out_console.is_terminal:
+        out_console.print(diff_text(lines), highlight=False, end="")
+    else:  # byte for byte what difflib made: no colour, no wrapping
+        sys.stdout.write("".join(lines))
+
+
+def unified_diff(a: ProgramRecord, b: ProgramRecord, context: int = 3) -> list[str]:
+    """The diff from A's source to B's, both headers naming A's file `program_A.py` (so
+    that it applies to that file) with each program's id and score after a tab."""
+    name = f"program_{a.id}.py"
+    lines = difflib.unified_diff(
+        _lines(a.source),
+        _lines(b.source),
+        fromfile=f"{name}\t(program {a.id}, score {a.score})",
+        tofile=f"{name}\t(program {b.id}, score {b.score})",
+        n=context,
+    )
+    return [line if line.endswith("\n") else line + NO_NEWLINE for line in lines]
+
+
+NO_NEWLINE = "\n\\ No newline at end of file\n"
+"""What a patch says after a last line that has no newline, as diff and git write it."""
+
+
+def _lines(source: str) -> list[str]:
+    """Lines as `patch` sees them: split at "\\n" only (not at \\r or a form feed)."""
+    *lines, last = source.split("\n")
+    return [line + "\n" for line in lines] + ([last] if last else [])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from archive import Archive, ProgramRecord, RunRecord
+from archive import Archive, ProgramRecord, RunRecord, RunSummary
 from evolve.cli_common import (
     DbOption,
     JsonOption,
@@ -18,9 +19,11 @@ from evolve.cli_common import (
     user_errors,
 )
 from evolve.config import DEFAULT_DB
-from evolve.display import program_panel, programs_table, runs_table
+from evolve.display import program_panel, programs_table
+from evolve.display_runs import runs_lines, runs_table
 from evolve.exceptions import EvolveError
 from evolve.overfit import beats
+from problems import available
 
 __all__ = ["held_out_of", "register"]
 
@@ -35,9 +38,22 @@ def runs(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     with user_errors(), Archive(db, create=False) as archive:
         rows = [(r, archive.summary(r.id)) for r in archive.list_runs()]
     if as_json:
-        emit_json([{**asdict(r), "summary": asdict(s), **_result_json(r)} for r, s in rows])
-    else:
-        out_console.print(runs_table(rows))
+        emit_json([_run_json(r, s) for r, s in rows])
+    elif out_console.is_terminal:
+        out_console.print(runs_table(rows, width=out_console.width))
+    else:  # a pipe or a file: aligned plain lines, every column, nothing cut
+        sys.stdout.write("".join(line + "\n" for line in runs_lines(rows)))
+
+
+def _run_json(run: RunRecord, summary: RunSummary) -> dict[str, Any]:
+    """A run for `runs --json`: "status" is "died" for a run left "running" by a process
+    that is gone (see RunRecord.live_status); "lease" says which process holds it."""
+    return {
+        **asdict(run),
+        "status": run.live_status,
+        "summary": asdict(summary),
+        **_result_json(run),
+    }
 
 
 def _result_json(run: RunRecord) -> dict[str, Any]:
@@ -53,7 +69,7 @@ def _result_json(run: RunRecord) -> dict[str, Any]:
 
 def top(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run name or id.")],
-    n: Annotated[int, typer.Option("-n", min=1, help="How many programs.")] = 10,
+    n: Annotated[int, typer.Option("-n", metavar="N", min=1, help="How many programs.")] = 10,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
@@ -72,7 +88,9 @@ def top(
 
 
 def show(
-    program_id: Annotated[int, typer.Argument(help="Program id (see `evolve top`).")],
+    program_id: Annotated[
+        int, typer.Argument(metavar="PROGRAM_ID", help="Program id (see `evolve top`).")
+    ],
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
@@ -95,10 +113,14 @@ def show(
 
 def export(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run name or id.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write the program to.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE", help="File to write the program to.")
+    ],
     program_id: Annotated[
         int | None,
-        typer.Option("--program", help="Export this program instead of the run's result."),
+        typer.Option(
+            "--program", metavar="ID", help="Export this program instead of the run's result."
+        ),
     ] = None,
     allow_overfit: Annotated[
         bool,
@@ -107,13 +129,18 @@ def export(
             help="Export even a program no better than the seed on held-out test instances.",
         ),
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
     """Write a run's result (the best of its top programs on held-out test instances) as a
-    runnable Python file. A run whose result is no better than the seed program there is
+    runnable Python file: the problem's whole program, which `python FILE` scores with
+    `evolve eval`. A run whose result is no better than the seed program there is
     flagged: nothing is written unless --allow-overfit (which writes its best by search
-    score). A run not re-validated gives its best by search score, with a note."""
+    score). A run not re-validated gives its best by search score, with a note. An
+    existing FILE is kept unless --force."""
+    with user_errors():
+        _refuse_to_overwrite(out, force)
     with user_errors(), Archive(db, create=False) as archive:
         run_record = archive.get_run(run_ref)
         program = _exported_program(archive, run_record, program_id)
@@ -126,10 +153,8 @@ def export(
                 f"run --resume {run_record.name} --max-evals N (a larger budget, another --model)"
             )
         header = _header(run_record, program, held_out, why if flagged else "")
-        try:
-            out.write_text(header + program.source, encoding="utf-8")
-        except OSError as exc:
-            raise EvolveError(f"cannot write {out}: {exc.strerror}") from exc
+        text = header + program.source.rstrip("\n") + "\n" + _footer(run_record, program)
+        _write(out, text, force)
     test_score = None if held_out is None else held_out["test_score"]
     if as_json:
         emit_json(
@@ -154,6 +179,24 @@ def export(
             f"test instances (the run stopped before its end, or validate_top is 0); "
             f"`evolve run --resume {run_record.name}` re-validates at its end"
         )
+
+
+def _refuse_to_overwrite(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        raise EvolveError(f"{out} exists; nothing was written. Overwrite it with --force")
+    if out.is_dir():
+        raise EvolveError(f"{out} is a folder; give --out a file name, e.g. {out / 'best.py'}")
+
+
+def _write(out: Path, text: str, force: bool) -> None:
+    """Writes `text` to `out`; without `force` only a new file (never one made meanwhile)."""
+    try:
+        with out.open("w" if force else "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise EvolveError(f"{out} exists; nothing was written. Overwrite it with --force") from None
+    except OSError as exc:
+        raise EvolveError(f"cannot write {out}: {exc.strerror}") from exc
 
 
 def _exported_program(archive: Archive, run: RunRecord, program_id: int | None) -> ProgramRecord:
@@ -204,6 +247,39 @@ def _header(
     if warning:
         lines.append(f"# WARNING (exported with --allow-overfit): {warning}.")
     return "\n".join(lines) + "\n"
+
+
+def _problem_ref(run: RunRecord) -> str:
+    """How `evolve eval` finds the run's problem: a built-in's name, else its folder
+    (made absolute when it exists from here, so the file runs from anywhere)."""
+    spec = str(run.config.get("problem") or run.problem)
+    if spec in available():
+        return spec
+    folder = Path(spec).expanduser()
+    return str(folder.resolve()) if folder.is_dir() else spec
+
+
+EXPORT_FOOTER = """
+
+if __name__ == "__main__":  # added by `evolve export`: `python FILE` scores this program
+    import sys
+
+    about, problem = {about!r}, {problem!r}
+    try:
+        from evolve.cli import app
+    except ImportError:
+        sys.exit(f"{{about}}: score it with `evolve eval {{problem}} {{sys.argv[0]}}`")
+    print(f"{{about}}, scored by `evolve eval` (options: python {{sys.argv[0]}} --help)")
+    app(["eval", problem, __file__, *sys.argv[1:]], prog_name="evolve eval")
+"""
+"""Run as a script, an exported program scores itself on its problem (the test split,
+or what options follow, e.g. `python best.py --dataset NAME`); `evolve eval` runs the
+program in the sandbox, where `__name__` is not "__main__"."""
+
+
+def _footer(run: RunRecord, program: ProgramRecord) -> str:
+    about = f"program {program.id} of run {run.name!r} ({run.problem})"
+    return EXPORT_FOOTER.format(about=about, problem=_problem_ref(run))
 
 
 def held_out_of(archive: Archive, program: ProgramRecord) -> dict[str, Any] | None:

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from evolve.cli_common import JsonOption, emit_json, err_console, out_console, user_errors
+from evolve.cli_common import App, JsonOption, emit_json, err_console, out_console, user_errors
 from sandbox import Limits, Sandbox, SandboxError
 from sandbox.layers import probe_layers
 
 __all__ = ["register"]
 
-sandbox_app = typer.Typer(help="Inspect the sandbox that runs candidate programs.")
+sandbox_app = App(help="Inspect the sandbox that runs candidate programs.")
 
 
 @sandbox_app.command("check")
@@ -37,11 +37,17 @@ def check(as_json: JsonOption = False) -> None:
 
 @sandbox_app.command("run")
 def run(
-    file: Annotated[Path, typer.Argument(help="Python file with the program.")],
-    entry: Annotated[str, typer.Option("--entry", help="Function to call.")],
-    args: Annotated[str, typer.Option("--args", help="JSON list of arguments.")] = "[]",
-    timeout: Annotated[float, typer.Option("--timeout", help="Wall-clock seconds.")] = 10.0,
-    memory_mb: Annotated[int, typer.Option("--memory-mb", help="Memory limit in MB.")] = 1024,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Python file with the program.")],
+    entry: Annotated[str, typer.Option("--entry", metavar="NAME", help="Function to call.")],
+    args: Annotated[
+        str, typer.Option("--args", metavar="JSON", help="JSON list of arguments.")
+    ] = "[]",
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Wall-clock seconds.")
+    ] = 10.0,
+    memory_mb: Annotated[
+        int, typer.Option("--memory-mb", metavar="MB", help="Memory limit in MB.")
+    ] = 1024,
     as_json: JsonOption = False,
 ) -> None:
     """Run FILE's function ENTRY on ARGS in the sandbox and show the result."""

@@ -55,6 +55,11 @@ class RunConfig(BaseModel):
     validate_top: int = Field(
         default=5, ge=0, description="programs re-validated on the test split at the end"
     )
+    deterministic: bool | None = Field(
+        default=None,
+        description="store results in step order, so a deterministic model gives the same "
+        "run at any concurrency; default: on for builtin:mutate and replay: only",
+    )
 
     @field_validator("models", mode="before")
     @classmethod
@@ -100,6 +105,28 @@ def make_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> RunCo
     try:
         return RunConfig(**merged)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        raise ConfigError(f"invalid option {where!r}: {err['msg']}") from exc
+        raise ConfigError(_explain(exc, overrides, file_values)) from exc
+
+
+FLAGS = {"problem": "PROBLEM", "models": "--model", "secret_train": "--secret-train"}
+"""Fields whose `evolve run` option is not `--field-name`."""
+
+
+def _explain(exc: ValidationError, overrides: dict[str, Any], file_values: dict[str, Any]) -> str:
+    """The first validation error, named as the user wrote it: the command-line flag
+    (`--max-evals`) for a value from the command line, the key for one from the config
+    file, the field otherwise (e.g. a resumed run's stored config)."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    if field == "models" and "model" in file_values:
+        field = "model"
+    what = err["msg"][0].lower() + err["msg"][1:]
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {field!r} in the config file; its keys are `evolve run`'s options"
+    shown = f" (got {err['input']!r})" if "input" in err and err["type"] != "missing" else ""
+    if overrides.get(field) is not None:
+        flag = FLAGS.get(field, "--" + field.replace("_", "-"))
+        return f"invalid {flag}: {what}{shown}"
+    if field in file_values:
+        return f"invalid {field!r} in the config file: {what}{shown}"
+    return f"invalid option {field or 'config'!r}: {what}{shown}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,23 +16,27 @@ from rich.table import Table
 from rich.text import Text
 
 from archive import LLMCallRecord, ProgramRecord, RunRecord, RunSummary
+from evolve.probe import describe_collisions
 from evolve.progress import RunProgress
 
 __all__ = [
+    "calls_row",
     "diff_text",
-    "held_out_cell",
     "lineage_table",
     "live_progress",
+    "next_steps",
     "program_panel",
     "programs_table",
+    "progress_line",
     "progress_table",
-    "runs_table",
     "sparkline",
     "stats_group",
     "verdict_rows",
 ]
 
 SPARKS = "▁▂▃▄▅▆▇█"
+PLAIN_PROGRESS_S = 5.0
+"""Seconds between two progress lines when the output is not a terminal (a log file)."""
 
 
 def sparkline(values: Sequence[float], width: int = 24) -> str:
@@ -60,22 +65,34 @@ def progress_table(p: RunProgress) -> Table:
         ("evaluations", f"{p.evaluations}  [dim]({p.duplicates} duplicates skipped)[/dim]"),
         ("best score", f"{best}  [green]{sparkline([s for _, s in p.best_history])}[/green]"),
         ("best program", str(p.best_program_id or "—")),
-        (
-            "LLM calls",
-            f"{p.llm_calls}  [dim]tokens {p.prompt_tokens}+{p.completion_tokens}"
-            f" · ${p.cost_usd:.4f}[/dim]",
-        ),
+        calls_row(p.llm_calls, p.mutator_steps, p.prompt_tokens, p.completion_tokens, p.cost_usd),
         ("errors", ", ".join(f"{k} {v}" for k, v in sorted(p.errors.items())) or "none"),
         ("elapsed", f"{p.elapsed_s:.1f} s"),
     ]
     if p.last_llm_error:
         rows.insert(5, ("last LLM error", f"[red]{escape(p.last_llm_error[:300])}[/red]"))
+    rows.extend(("note", f"[yellow]{escape(note)}[/yellow]") for note in p.notes)
     if p.stop_reason:
         rows.append(("stopped", p.stop_reason))
     rows.extend(verdict_rows(p.test))
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def calls_row(
+    llm_calls: int, mutator_steps: int, prompt_tokens: int, completion_tokens: int, cost: float
+) -> tuple[str, str]:
+    """LLM calls with their tokens and cost; a builtin:mutate run has mutator steps
+    instead (random program edits: no LLM, no prompt read, no tokens)."""
+    if mutator_steps and not llm_calls:
+        return (
+            "mutator steps",
+            f"{mutator_steps}  [dim](builtin:mutate: random edits, no LLM)[/dim]",
+        )
+    steps = f" · {mutator_steps} mutator steps" if mutator_steps else ""
+    usage = f"tokens {prompt_tokens}+{completion_tokens} · ${cost:.4f}{steps}"
+    return "LLM calls", f"{llm_calls}  [dim]{usage}[/dim]"
 
 
 def verdict_rows(test: dict[str, Any]) -> list[tuple[str, str]]:
@@ -104,74 +121,105 @@ def verdict_rows(test: dict[str, Any]) -> list[tuple[str, str]]:
 def _result_line(test: dict[str, Any]) -> str:
     if test["program_id"] is None:
         return "none: no top program ran on the held-out split"
-    gain = "" if test["gain"] is None else f"{test['gain']:+.4g} over the seed, "
+    gain = "" if test["gain"] is None else f", {test['gain']:+.4g}"
     gap = "" if test["gap"] is None else f", gap {test['gap']:+.4g}"
-    return (
-        f"{_fmt(test['score'])}  [dim](program {test['program_id']}: best of the top "
-        f"{test['k']} on held-out instances; {gain}search {_fmt(test['search_score'])}{gap})[/dim]"
+    return (  # the seed's test score beside the result's: what the search gained
+        f"{_fmt(test['score'])}  (seed {_fmt(test['seed_test_score'])}{gain})  [dim](program "
+        f"{test['program_id']}: best of the top {test['k']} on held-out instances; "
+        f"search {_fmt(test['search_score'])}{gap})[/dim]"
     )
-
-
-def held_out_cell(test: dict[str, Any] | None) -> str:
-    """A run's held-out result in one table cell, flagged in red when overfit."""
-    if not test or test.get("pending"):
-        return "—"
-    if "flagged" not in test:
-        return f"{_fmt(test.get('score'))} [dim](best only)[/dim]"
-    if test["flagged"]:
-        return f"[bold red]{_fmt(test['score'])} overfit[/bold red]"
-    return f"{_fmt(test['score'])} [dim](seed {_fmt(test['seed_test_score'])})[/dim]"
 
 
 @contextmanager
 def live_progress(progress: RunProgress, console: Console) -> Iterator[None]:
-    """Refresh the progress table a few times a second while the run goes on."""
+    """On a terminal, the progress table refreshed a few times a second; elsewhere (a log
+    file, CI, nohup) one plain `progress_line` every PLAIN_PROGRESS_S seconds. The run's
+    summary at the end either way."""
 
     class _View:
         def __rich__(self) -> Panel:
             return Panel(progress_table(progress), title="evolve run", expand=False)
 
     try:
-        with Live(_View(), console=console, refresh_per_second=4, transient=True):
-            yield
+        if console.is_terminal:
+            with Live(_View(), console=console, refresh_per_second=4, transient=True):
+                yield
+        else:
+            with _plain_progress(progress, console):
+                yield
     finally:
-        console.print(Panel(progress_table(progress), title="run summary", expand=False))
+        if console.is_terminal:
+            console.print(Panel(progress_table(progress), title="run summary", expand=False))
+        else:
+            console.print("run summary:", progress_table(progress), sep="\n", soft_wrap=True)
 
 
-def runs_table(rows: Sequence[tuple[RunRecord, RunSummary]]) -> Table:
-    table = Table(title="runs")
-    for column in (
-        "id",
-        "name",
-        "problem",
-        "models",
-        "status",
-        "evals",
-        "dups",
-        "best",
-        "test",
-        "LLM calls",
-        "cost $",
-        "created",
-    ):
-        table.add_column(column)
-    for run, s in rows:
-        models = ", ".join(run.config.get("models") or ["builtin:mutate"])
-        table.add_row(
-            str(run.id),
-            run.name,
-            run.problem,
-            models,
-            run.status,
-            str(s.evaluations),
-            str(s.duplicates),
-            _fmt(s.best_score),
-            held_out_cell(run.state.get("test")),
-            str(s.llm_calls),
-            f"{s.cost_usd:.4f}",
-            run.created_at.strftime("%Y-%m-%d %H:%M"),
-        )
-    return table
+@contextmanager
+def _plain_progress(progress: RunProgress, console: Console) -> Iterator[None]:
+    """Prints `progress_line` every PLAIN_PROGRESS_S seconds from a thread, while the run
+    goes on in this one."""
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(PLAIN_PROGRESS_S):
+            console.print(progress_line(progress), markup=False, highlight=False, soft_wrap=True)
+
+    line = f"run {progress.run_name} (#{progress.run_id}, {progress.problem}) started; "
+    line += f"progress every {PLAIN_PROGRESS_S:g} s"
+    console.print(line, highlight=False, markup=False, soft_wrap=True)
+    thread = threading.Thread(target=report, name="progress-lines", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def progress_line(p: RunProgress) -> str:
+    """The run's counters on one plain line, for logs."""
+    errors = sum(dict(p.errors).values())  # dict(): one atomic copy; the engine writes on
+    best = _fmt(p.best_score)
+    if p.seed_score is not None:
+        best += f" (seed {_fmt(p.seed_score)})"
+    line = (
+        f"[{p.elapsed_s:.0f} s] evaluations {p.evaluations}, best {best}, errors {errors}, "
+        f"duplicates {p.duplicates}, "
+    )
+    if p.llm_calls or not p.mutator_steps:
+        line += f"LLM calls {p.llm_calls} (${p.cost_usd:.4f})"
+    if p.mutator_steps:
+        line += f"{', ' if p.llm_calls else ''}mutator steps {p.mutator_steps}"
+    if p.last_llm_error:
+        line += f", last LLM error: {' '.join(p.last_llm_error.split())[:120]}"
+    return line
+
+
+def next_steps(
+    run_name: str, program_id: int | None, db: str, given_db: bool, *, generalizes: bool = False
+) -> list[str]:
+    """Where a finished run's results are and what to run next, as plain lines, with
+    `--db` when the archive is not the default one (`db` as given, password hidden).
+    `generalizes`: the problem lists data sets for `evolve generalize`."""
+    where = f" --db {db}" if given_db else ""
+    commands = [f"evolve failures {run_name}{where}", f"evolve runs{where}"]
+    if program_id is not None:
+        best = [f"evolve show {program_id}{where}", f"evolve export {run_name} -o best.py{where}"]
+        if generalizes:
+            best.append(f"evolve generalize {program_id}{where}   # on other data sets")
+        commands = best + commands
+    lines = [f"results: {_archive_place(db)} (run {run_name})"]
+    lines += [f"{'next:' if i == 0 else '':<9}{c}" for i, c in enumerate(commands)]
+    return lines
+
+
+def _archive_place(db: str) -> str:
+    """A SQLite archive's file ("./evolve.db"), or the URL of any other database."""
+    prefix = "sqlite:///"
+    path = db.removeprefix(prefix) if db.startswith(prefix) else db
+    if "://" in path or path in ("", ":memory:"):
+        return db
+    return path if path.startswith(("/", "./", "../", "~")) else f"./{path}"
 
 
 def programs_table(programs: Sequence[ProgramRecord], models: dict[int, str]) -> Table:
@@ -208,7 +256,9 @@ def program_panel(
     if program.duplicate_of:
         facts.append(("duplicate of", program.duplicate_of))
     facts.extend(_held_out_facts(held_out))
-    if call is not None:
+    if call is not None and call.kind == "mutator":
+        facts.append(("mutator step", f"#{call.id} {call.model} (random edits, no LLM)"))
+    elif call is not None:
         facts.append(
             (
                 "LLM call",
@@ -251,22 +301,17 @@ def stats_group(run: RunRecord, s: RunSummary, best: Sequence[tuple[float, int, 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold cyan")
     facts.add_column()
-    rate = "—" if s.collision_rate is None else f"{s.collision_rate:.1%}"
     for key, value in (
-        ("run", f"{run.name}  [dim]#{run.id} · {run.problem} · {run.status}[/dim]"),
+        ("run", f"{run.name}  [dim]#{run.id} · {run.problem} · {run.live_status}[/dim]"),
         ("evaluations", f"{s.evaluations}  [dim]of {s.programs} programs[/dim]"),
         (
             "duplicates",
             f"{s.duplicates}  [dim]syntactic {s.duplicates_syntactic} · functional "
             f"{s.duplicates_functional} · {s.seconds_saved:.1f} s of evaluation saved[/dim]",
         ),
-        ("collisions", f"{s.collisions} of {s.audits} audited functional duplicates ({rate})"),
+        ("collisions", describe_collisions(s.collisions, s.audits, run.state.get("probe"))),
         ("errors", ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items())) or "none"),
-        (
-            "LLM calls",
-            f"{s.llm_calls}  [dim]tokens {s.prompt_tokens}+{s.completion_tokens}"
-            f" · ${s.cost_usd:.4f}[/dim]",
-        ),
+        calls_row(s.llm_calls, s.mutator_steps, s.prompt_tokens, s.completion_tokens, s.cost_usd),
         ("best score", f"{_fmt(s.best_score)}  [dim]program {s.best_program_id or '—'}[/dim]"),
     ):
         facts.add_row(key, value)

@@ -1,8 +1,17 @@
 """The steady-state asynchronous loop (DESIGN.md §2).
 
-`concurrency` workers each repeat one iteration: select parents, build a prompt, ask the
-LLM, patch, hash, evaluate, archive, update the strategy. There are no generations: as soon
-as one reply is evaluated the worker builds its next prompt. Every failure is stored as data.
+`concurrency` workers each repeat one step: select parents, build a prompt, ask the LLM,
+patch, hash, evaluate (evolve/cascade.py), archive, update the strategy. There are no
+generations: as soon as one step ends the worker takes the next. Every failure is stored
+as data.
+
+Step i draws all its randomness from `random.Random(f"{seed}:{i}")`. In ordered mode
+(`EngineLimits.ordered`, the default for deterministic models: builtin:mutate, replay:)
+a run is reproducible at any concurrency: step i is planned (parents and prompt) once
+steps up to i - window are stored, sees the twins of exactly the steps before it, and is
+stored in step order (a reorder buffer), whatever evaluation finishes first. A stop
+decided when step i is stored drops the later steps in flight. Otherwise each result is
+stored as it comes.
 """
 
 from __future__ import annotations
@@ -11,30 +20,32 @@ import asyncio
 import math
 import random
 from asyncio import FIRST_EXCEPTION
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from collections import OrderedDict, deque
+from dataclasses import dataclass
 
 from archive import Archive, NewLLMCall, NewProgram, ProgramRecord, RunRecord, syntactic_hash
-from evolve.evaluate import Evaluation, Evaluator
-from evolve.exceptions import BudgetExhausted, PatchError
+from evolve.cascade import Cascade, Outcome
+from evolve.evaluate import Evaluator
+from evolve.exceptions import BudgetExhausted
 from evolve.feedback import RecentFailures
 from evolve.llm import Completion, Gateway, LLMRequest, prompt_hash
-from evolve.patches import apply_reply
+from evolve.probe import ProbeGrowth, collided
 from evolve.progress import RunProgress
 from evolve.prompts import Failure, Shot, build_messages
 from evolve.strategies.base import ScoredProgram, Selection, Strategy
-from evolve.twins import Twins
+from evolve.twins import KINDS, Ticket, Twins
 from problems.base import Problem, ProblemError
 
 __all__ = ["Engine", "EngineLimits"]
 
 PARENT_CACHE_SIZE = 256  # records, not growing with the archive
+WINDOW_PER_CALL = 4  # ordered mode: steps planned ahead of the oldest unstored, per call
 
 
 @dataclass(frozen=True)
 class EngineLimits:
-    """When the loop stops (beyond the LLM budget, which the gateway enforces) and how
-    much evaluation it skips.
+    """When the loop stops (beyond the LLM budget, which the gateway enforces), how much
+    evaluation it skips, and in what order results are stored.
 
     Attributes:
         max_evals: evaluations in the whole run (resumed sessions included).
@@ -45,8 +56,11 @@ class EngineLimits:
         functional_hashing: run the probe instances first and skip the full evaluation
             of a child whose probe outputs were seen before (a functional duplicate).
         audit_rate: the fraction of functional duplicates evaluated anyway, to measure
-            how often equal probe outputs hide different scores (hash collisions).
+            how often equal probe outputs hide different scores (hash collisions); too
+            many collisions enlarge the probe (evolve/probe.py).
         target_score: stop once a program scores at least this (e.g. a solved puzzle).
+        ordered: store results in step order, so that a deterministic model gives the
+            same run at any concurrency (see the module docstring).
     """
 
     max_evals: int | None = None
@@ -57,6 +71,29 @@ class EngineLimits:
     functional_hashing: bool = True
     audit_rate: float = 0.05
     target_score: float | None = None
+    ordered: bool = False
+
+
+@dataclass(eq=False)
+class _Step:
+    """A planned step: its parents and prompt, drawn from its own random stream."""
+
+    index: int
+    selection: Selection
+    parents: list[ProgramRecord]
+    request: LLMRequest
+    audit: bool
+    probe: str
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class _Result:
+    """What a step produced: the LLM call and, if it answered, the child's outcome."""
+
+    completion: Completion
+    call: NewLLMCall
+    outcome: Outcome | None
 
 
 class Engine:
@@ -78,19 +115,33 @@ class Engine:
         self.run_record, self.problem, self.archive = run, problem, archive
         self.evaluator, self.gateway, self.strategy = evaluator, gateway, strategy
         self.limits, self.progress = limits, progress
-        self._next_step = first_step
-        self._in_flight = 0
+        self._next_plan = self._next_take = self._next_store = first_step
+        self._window = 1 + WINDOW_PER_CALL * (limits.concurrency - 1)  # 1: as free
+        self._planned: deque[_Step] = deque()
+        self._finished: dict[int, tuple[_Step, _Result | None]] = {}  # the reorder buffer
+        self._open = 0  # steps taken and not yet stored (or dropped)
+        self._stop_at: int | None = None  # ordered mode: steps from here on are dropped
+        self._storing = first_step
         self._llm_failures_in_a_row = 0
         self._steps_without_eval = 0
-        self._eval_slots = asyncio.Semaphore(limits.workers)
         self._changed = asyncio.Condition()
         self._parent_cache: OrderedDict[int, ProgramRecord] = OrderedDict()
-        self._twins = Twins(archive, run.id)
+        self._twins = Twins(archive, run.id, ordered=limits.ordered, first_step=first_step)
+        self._cascade = Cascade(
+            evaluator,
+            self._twins,
+            entry=problem.entry,
+            workers=limits.workers,
+            functional_hashing=limits.functional_hashing,
+        )
         self._failures = RecentFailures(archive, run.id)
+        train_size = len(problem.instances("train"))
+        self._probe = ProbeGrowth(train_size, run.state.get("probe"))
 
     async def run(self) -> RunProgress:
         """Seed if needed, then iterate until a limit is reached. Returns the progress."""
         await self.ensure_seed()
+        self._plan_ahead()
         workers = [asyncio.create_task(self._worker()) for _ in range(self.limits.concurrency)]
         try:
             done, late = await asyncio.wait(
@@ -108,62 +159,151 @@ class Engine:
                 raise outcome
         return self.progress
 
+    async def step(self) -> None:
+        """Take one step and store it (a loop of one step, for benchmarks)."""
+        self._plan_ahead()
+        if (step := await self._take()) is not None:
+            await self._finish(step, await self._execute(step))
+
     async def _worker(self) -> None:
-        while await self._wait_for_turn():
-            self._in_flight += 1
+        while (step := await self._take()) is not None:
+            result = None
             try:
-                await self.step()
+                result = await self._execute(step)
             except BudgetExhausted as exc:
-                self._stop(str(exc))
-            finally:
-                self._in_flight -= 1
-                async with self._changed:
-                    self._changed.notify_all()
+                self._stop(str(exc), at=step.index)
+            await self._finish(step, result)
 
-    async def _wait_for_turn(self) -> bool:
-        """False once the run must stop; waits while in-flight steps may fill max_evals."""
+    async def _take(self) -> _Step | None:
+        """The next step in order, or None once the run must stop; waits while steps in
+        flight may fill max_evals (or, in ordered mode, for the window to move on)."""
         async with self._changed:
-            await self._changed.wait_for(lambda: self._stop_reason() or not self._evals_full())
-            return not self._stop_reason()
+            await self._changed.wait_for(self._may_take)
+            if self._stop_reason():
+                return None
+            if self.limits.ordered:
+                step = self._planned.popleft()
+            else:
+                step = self._plan(self._next_plan)
+                self._next_plan += 1
+            self._next_take, self._open = step.index + 1, self._open + 1
+            return step
 
-    def _evals_full(self) -> bool:
+    def _may_take(self) -> bool:
+        if self._stop_reason():
+            return True
         cap = self.limits.max_evals
-        return cap is not None and self.progress.evaluations + self._in_flight >= cap
+        full = cap is not None and self.progress.evaluations + self._open >= cap
+        return not full and (bool(self._planned) or not self.limits.ordered)
 
     def _stop_reason(self) -> str:
-        if not self.progress.stop_reason:
-            cap = self.limits.max_evals
-            if cap is not None and self.progress.evaluations >= cap:
-                self.progress.stop_reason = f"evaluation budget ({cap}) reached"
-            elif reason := self.gateway.budget.exhausted():
-                self.progress.stop_reason = reason
-            elif self._target_reached():
-                self.progress.stop_reason = f"target score ({self.limits.target_score:g}) reached"
+        reason = (
+            self.progress.stop_reason or self._limit_reached() or self.gateway.budget.exhausted()
+        )
+        if reason and not self.progress.stop_reason:
+            self._stop(reason, at=self._next_take)
         return self.progress.stop_reason
 
-    def _target_reached(self) -> bool:
-        target, best = self.limits.target_score, self.progress.best_score
-        return target is not None and best is not None and best >= target
+    def _limit_reached(self) -> str:
+        """The stops that stored results decide (the same in every ordered run)."""
+        cap, target = self.limits.max_evals, self.limits.target_score
+        if cap is not None and self.progress.evaluations >= cap:
+            return f"evaluation budget ({cap}) reached"
+        best = self.progress.best_score
+        if target is not None and best is not None and best >= target:
+            return f"target score ({target:g}) reached"
+        return ""
 
-    def _stop(self, reason: str) -> None:
+    def _stop(self, reason: str, at: int | None = None) -> None:
+        """Stop taking steps; in ordered mode, drop the results of steps from `at` on
+        (default: those after the step being stored)."""
         if not self.progress.stop_reason:
             self.progress.stop_reason = reason
+        at = self._storing + 1 if at is None else at
+        self._stop_at = at if self._stop_at is None else min(self._stop_at, at)
 
-    async def step(self) -> None:
-        """One iteration: prompt, reply, child, evaluation, archive, strategy."""
-        index, self._next_step = self._next_step, self._next_step + 1
+    def _plan_ahead(self) -> None:
+        """Ordered mode: plan the steps up to `window` ahead of the oldest unstored one."""
+        while self.limits.ordered and self._next_plan < self._next_store + self._window:
+            self._planned.append(self._plan(self._next_plan))
+            self._next_plan += 1
+
+    def _plan(self, index: int) -> _Step:
+        """Parents, prompt and audit draw of step `index`, from its own random stream."""
         rng = random.Random(f"{self.run_record.seed}:{index}")
         selection = self.strategy.select(rng)
         parents = self._parents(selection.parent_ids)
         request = self._request(parents, rng)
-        completion = await self.gateway.complete(request)
-        call = _call_record(request, completion)
-        self._count_call(completion)
-        if not completion.ok:
-            self.archive.add_llm_call(self.run_record.id, call)
-            return
         audit = rng.random() < self.limits.audit_rate
-        await self._consider_child(parents[-1], completion.text, selection, call, audit)
+        return _Step(index, selection, parents, request, audit, self._probe.split, Ticket(index))
+
+    async def _execute(self, step: _Step) -> _Result:
+        """Ask the LLM; patch, hash and evaluate its child."""
+        try:
+            completion = await self.gateway.complete(step.request)
+            call = _call_record(step.request, completion)
+            if not completion.ok:
+                return _Result(completion, call, None)
+            base = NewProgram(
+                "", parent_ids=step.selection.parent_ids, island=step.selection.island
+            )
+            outcome = await self._cascade.child(
+                step.ticket, base, step.parents[-1].source, completion.text, step.probe, step.audit
+            )
+            return _Result(completion, call, outcome)
+        finally:
+            for kind in KINDS:  # later steps need not wait for a hash this step lacks
+                self._twins.skip(kind, step.ticket)
+
+    async def _finish(self, step: _Step, result: _Result | None) -> None:
+        """Store the step's result: as it comes, or in step order (the reorder buffer)."""
+        if not self.limits.ordered:
+            twin = result.outcome.twin if result and result.outcome else None
+            if isinstance(twin, Ticket):  # stored once the twin is
+                await asyncio.shield(twin.record)
+            self._store_step(step, result)
+        else:
+            self._finished[step.index] = step, result
+            while self._next_store in self._finished:
+                self._store_step(*self._finished.pop(self._next_store))
+                self._next_store += 1
+                self._plan_ahead()
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _store_step(self, step: _Step, result: _Result | None) -> None:
+        self._open -= 1
+        self._storing = step.index
+        dropped = self.limits.ordered and self._stop_at is not None and step.index >= self._stop_at
+        record = None if result is None or dropped else self._store_result(result, step.probe)
+        self._twins.finish(step.ticket, record)
+        if self.limits.ordered and (reason := self._limit_reached()):
+            self._stop(reason)
+
+    def _store_result(self, result: _Result, probe: str) -> ProgramRecord | None:
+        self._count_call(result.completion)
+        if result.outcome is None:
+            self.archive.add_llm_call(self.run_record.id, result.call)
+            return None
+        resolved = result.outcome.resolved()
+        if resolved is None:  # its twin was dropped
+            return None
+        program, twin = resolved
+        record = self._store(program, result.call)
+        if twin is not None and program.duplicate_kind == "functional_audit":
+            self._count_audit(record, twin, probe)
+        return record
+
+    def _count_audit(self, audit: ProgramRecord, twin: ProgramRecord, probe: str) -> None:
+        """An audit's verdict; too many collisions enlarge the probe (evolve/probe.py)."""
+        grown = len(self._probe.state.enlarged_at)
+        collision = collided(audit.status, audit.score, twin)
+        if self._probe.audited(collision, self.progress.evaluations, probe):
+            state = self.archive.get_run(self.run_record.id).state
+            state["probe"] = self._probe.state.as_json()
+            self.archive.update_run(self.run_record.id, state=state)
+        if len(self._probe.state.enlarged_at) > grown:
+            self.progress.notes.append(self._probe.note)
 
     def _parents(self, ids: tuple[int, ...]) -> list[ProgramRecord]:
         """Parent records, from a small LRU cache: the same parents are picked again and again."""
@@ -193,51 +333,6 @@ class Engine:
             seed=rng.getrandbits(32),
         )
 
-    async def _consider_child(
-        self, parent: ProgramRecord, reply: str, selection: Selection, call: NewLLMCall, audit: bool
-    ) -> None:
-        """Patch, skip twins, evaluate in cascade (probe, then train), store."""
-        base = NewProgram(source="", parent_ids=selection.parent_ids, island=selection.island)
-        try:
-            child = apply_reply(parent.source, reply, self.problem.entry)
-        except PatchError as exc:
-            failed = replace(
-                base, status="patch_error", error=str(exc), error_kind=f"patch:{exc.kind}"
-            )
-            self._store(failed, call)
-            return
-        digest = syntactic_hash(child)
-        base = replace(base, source=child, syntactic_hash=digest)
-        if earlier := await self._twins.find("syntactic", digest):
-            self._store(_duplicate(base, earlier, "syntactic"), call)
-            return
-        with self._twins.claim("syntactic", digest) as claim:
-            claim.record = await self._evaluate_child(base, call, audit)
-
-    async def _evaluate_child(
-        self, program: NewProgram, call: NewLLMCall | None, audit: bool = False
-    ) -> ProgramRecord:
-        """Probe first: a failure or a functional twin there saves the full evaluation."""
-        if not self.limits.functional_hashing:
-            return self._store(_with_result(program, await self.evaluate(program.source)), call)
-        probe = await self.evaluate(program.source, "probe")
-        if not probe.ok:
-            return self._store(_with_result(program, probe, stage="probe"), call)
-        program = replace(program, functional_hash=probe.outputs_hash, eval_s=probe.eval_s)
-        earlier = await self._twins.find("functional", probe.outputs_hash)
-        if earlier is not None and not audit:
-            return self._store(_duplicate(program, earlier, "functional"), call)
-        if earlier is not None:  # audited: evaluated anyway, to measure hash collisions
-            program = replace(program, duplicate_of=earlier.id, duplicate_kind="functional_audit")
-        with self._twins.claim("functional", probe.outputs_hash) as claim:
-            record = self._store(_with_result(program, await self.evaluate(program.source)), call)
-            claim.record = None if earlier else record
-        return record
-
-    async def evaluate(self, source: str, split: str = "train") -> Evaluation:
-        async with self._eval_slots:
-            return await self.evaluator.evaluate(source, split)
-
     def _store(self, program: NewProgram, call: NewLLMCall | None) -> ProgramRecord:
         """Archive a program (with its LLM call) and let the strategy and counters see it."""
         record = self.archive.add_program(self.run_record.id, program, call)
@@ -257,16 +352,10 @@ class Engine:
         return record
 
     def _count_call(self, completion: Completion) -> None:
-        self.progress.llm_calls += 1
-        self.progress.prompt_tokens += completion.prompt_tokens
-        self.progress.completion_tokens += completion.completion_tokens
-        self.progress.cost_usd += completion.cost_usd
+        self.progress.count_call(completion)  # an LLM call or a mutator step
         if completion.ok:
-            self.progress.llm_answers += 1
             self._llm_failures_in_a_row = 0
             return
-        self.progress.errors[f"llm:{completion.error_kind}"] += 1
-        self.progress.last_llm_error = completion.error
         self._llm_failures_in_a_row += 1
         if self._llm_failures_in_a_row >= self.limits.max_llm_failures_in_a_row:
             self._stop(
@@ -280,7 +369,7 @@ class Engine:
             return
         template = self.problem.template
         seed = NewProgram(template, syntactic_hash=syntactic_hash(template))
-        record = await self._evaluate_child(seed, None)
+        record = self._store(await self._cascade.seed(seed, self._probe.split), None)
         if record.status != "ok":
             raise ProblemError(
                 f"the seed program of {self.problem.name} fails ({record.status}): {record.error}"
@@ -295,35 +384,6 @@ def scored_program(record: ProgramRecord) -> ScoredProgram:
     return ScoredProgram(record.id, record.score, signature, len(record.source), record.island)
 
 
-def _with_result(program: NewProgram, evaluation: Evaluation, stage: str = "") -> NewProgram:
-    error = evaluation.error
-    if stage and error:
-        error = f"on the {stage} instances: {error}"
-    return replace(
-        program,
-        status=evaluation.status,
-        score=evaluation.score,
-        scores=evaluation.scores,
-        metrics=evaluation.metrics,
-        error=error,
-        error_kind=evaluation.error_kind,
-        eval_s=program.eval_s + evaluation.eval_s,
-    )
-
-
-def _duplicate(program: NewProgram, earlier: ProgramRecord, kind: str) -> NewProgram:
-    """A program not evaluated because `earlier` computes the same thing."""
-    return replace(
-        program,
-        status="duplicate",
-        score=earlier.score,
-        scores=earlier.scores,
-        metrics=earlier.metrics,
-        duplicate_of=earlier.id,
-        duplicate_kind=kind,
-    )
-
-
 def _call_record(request: LLMRequest, completion: Completion) -> NewLLMCall:
     return NewLLMCall(
         model=completion.model,
@@ -336,4 +396,5 @@ def _call_record(request: LLMRequest, completion: Completion) -> NewLLMCall:
         latency_s=completion.latency_s,
         error=completion.error,
         error_kind=completion.error_kind,
+        kind=completion.kind,  # a mutator step: its prompt is not stored
     )

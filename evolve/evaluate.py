@@ -16,10 +16,17 @@ from typing import Any
 from problems.base import InvalidOutput, Problem, ProblemError
 from sandbox import Limits, Result, Sandbox
 
-__all__ = ["FLOAT_DIGITS", "Evaluation", "Evaluator", "functional_hash"]
+__all__ = ["FLOAT_DIGITS", "Evaluation", "Evaluator", "functional_hash", "probe_split"]
 
 ERROR_TEXT_LIMIT = 2000
 FLOAT_DIGITS = 9  # significant digits kept when hashing outputs
+ENLARGED_PROBE = "probe+"  # "probe+K": the probe and the first K train instances
+
+
+def probe_split(train_instances: int) -> str:
+    """The split name of the probe enlarged by its problem's first `train_instances` train
+    instances ("probe" itself for 0); see `evolve.probe`."""
+    return f"{ENLARGED_PROBE}{train_instances}" if train_instances else "probe"
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,17 @@ class Evaluator:
     def share(self, split: str) -> None:
         """Send a split's instances to every sandbox worker once (they stay there)."""
         if split not in self._instances:
-            instances = self.problem.instances(split)
+            instances = self._split_instances(split)
             self.sandbox.share(split, instances, prepare=self.problem.prepare_ref)
             self._instances[split] = instances
+
+    def _split_instances(self, split: str) -> dict[str, Any]:
+        """A split's instances; an enlarged probe adds train instances, named "train/NAME"."""
+        if not split.startswith(ENLARGED_PROBE):
+            return self.problem.instances(split)
+        count = int(split.removeprefix(ENLARGED_PROBE))
+        train = list(self.problem.instances("train").items())[:count]
+        return {**self.problem.instances("probe"), **{f"train/{k}": v for k, v in train}}
 
     async def evaluate(self, source: str, split: str = "train") -> Evaluation:
         self.share(split)
@@ -104,9 +119,8 @@ class Evaluator:
         if score is None or not math.isfinite(score):
             return _invalid(f"aggregate score is {score!r}, not a finite number")
         scores = {name: float(m["score"]) for name, m in per_instance.items()}
-        return Evaluation(
-            "ok", float(score), scores, dict(metrics), outputs_hash=functional_hash(outputs)
-        )
+        digest = functional_hash(outputs, "" if split in ("probe", "train") else split)
+        return Evaluation("ok", float(score), scores, dict(metrics), outputs_hash=digest)
 
     def _bug(self, function: str, error: Exception, where: str = "") -> ProblemError:
         """A bug of the problem's own trusted code: it stops the run (only InvalidOutput
@@ -119,11 +133,14 @@ class Evaluator:
         )
 
 
-def functional_hash(outputs: Any) -> str:
+def functional_hash(outputs: Any, namespace: str = "") -> str:
     """sha256 of the outputs as canonical JSON, floats rounded to FLOAT_DIGITS significant
-    digits, so programs that compute the same thing hash alike however they are written."""
+    digits, so programs that compute the same thing hash alike however they are written.
+    A `namespace` (an enlarged probe's split name) starts the hashes afresh: none of them
+    matches a hash taken without it."""
     canonical = json.dumps(_rounded(outputs), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    prefix = f"{namespace}\n" if namespace else ""
+    return hashlib.sha256((prefix + canonical).encode()).hexdigest()
 
 
 def _rounded(value: Any) -> Any:

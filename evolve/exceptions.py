@@ -42,8 +42,9 @@ class BudgetExhausted(LLMError):
 class PatchError(EvolveError):
     """An LLM reply cannot be turned into a valid child program.
 
-    `kind` is a short machine-readable reason stored with the failed program:
-    "no_code", "search_not_found", "outside_evolve_block", "syntax_error", "missing_entry".
+    `kind` is a short machine-readable reason stored with the failed program: "no_code",
+    "truncated", "syntax_error", "search_not_found", "ambiguous_search",
+    "outside_evolve_block", "missing_entry", "unmergeable" (see evolve/patches).
     """
 
     def __init__(self, kind: str, message: str) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "LLMClient",
     "LLMRequest",
     "ReplayLLM",
+    "is_deterministic",
     "make_client",
     "parse_model_specs",
     "prompt_hash",
@@ -68,7 +69,9 @@ class Completion:
 
     error_kind is one of "rate_limit", "server_error", "timeout", "connection", "auth",
     "bad_request", "empty_reply", "replay_miss", "other". `latency_s` covers all attempts,
-    backoff included; `attempts` counts them.
+    backoff included; `attempts` counts them. `kind` is "llm" for a model that read the
+    prompt (an LLM, or a replay of one) and "mutator" for a step of `builtin:mutate`: it is
+    counted as a mutator step, not an LLM call, and its prompt is not stored.
     """
 
     model: str
@@ -80,6 +83,7 @@ class Completion:
     error: str = ""
     error_kind: str = ""
     attempts: int = 1
+    kind: str = "llm"
 
     @property
     def ok(self) -> bool:
@@ -126,6 +130,12 @@ def _parse_model_spec(spec: str) -> tuple[str, float]:
     if name.startswith(REPLAY_PREFIX) and not name[len(REPLAY_PREFIX) :]:
         raise ConfigError(f"bad model spec {spec!r}: write replay:RUN with a run id or name")
     return name, weight
+
+
+def is_deterministic(model: str) -> bool:
+    """Whether a model's reply depends only on the prompt, its seed and the call order
+    (builtin:mutate, replay:), so that a run with it can be reproduced."""
+    return model == BUILTIN_MUTATE or model.startswith(REPLAY_PREFIX)
 
 
 def make_client(

@@ -10,9 +10,11 @@ built from the function's own variables, and cross over with the entry function 
 `request.other_sources`. Each edit is kept only if the function still compiles with the
 same name and parameters and differs from before; otherwise another edit is tried.
 
-Deterministic given `request.seed` (and the sources). No tokens, no cost, no latency:
-`Completion(prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=0.0)`; budgets
-in tokens or dollars therefore never stop a builtin run, only calls and time do.
+Deterministic given `request.seed` (and the sources). It never reads the prompt: its
+replies are `Completion(kind="mutator")`, counted as mutator steps (not LLM calls) and
+stored without the prompt. No tokens, no cost, no latency; budgets in tokens or dollars
+therefore never stop a builtin run, only steps (`--max-llm-calls` counts them too) and
+time do.
 """
 
 from __future__ import annotations
@@ -59,13 +61,15 @@ class MutateLLM:
                 seed=request.seed,
             )
         except ValueError as exc:
-            return Completion(self.model, "", error=str(exc), error_kind="bad_request")
+            return Completion(
+                self.model, "", error=str(exc), error_kind="bad_request", kind="mutator"
+            )
         text = (
             f"builtin:mutate (random program transformation, not an LLM): "
             f"{', '.join(mutation.operators) or 'no change possible'}\n\n"
             f"```python\n{mutation.source}\n```\n"
         )
-        return Completion(self.model, text)
+        return Completion(self.model, text, kind="mutator")
 
 
 def find_entry(module: ast.Module, source: str, entry: str) -> ast.FunctionDef | None:

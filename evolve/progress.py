@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evolve.llm import Completion
 
 __all__ = ["RunProgress"]
 
@@ -14,7 +17,9 @@ __all__ = ["RunProgress"]
 class RunProgress:
     """What a person watching the run wants to know, kept up to date by the engine.
 
-    Counters cover the whole run, earlier sessions of a resumed run included.
+    Counters cover the whole run, earlier sessions of a resumed run included. A reply asked
+    for is an LLM call (`llm_calls`: a model that reads the prompt) or a step of the
+    built-in mutator (`mutator_steps`); `proposals` counts both.
     """
 
     run_id: int
@@ -24,7 +29,8 @@ class RunProgress:
     evaluations: int = 0
     duplicates: int = 0
     llm_calls: int = 0
-    llm_answers: int = 0  # calls that returned text
+    llm_answers: int = 0  # LLM calls that returned text
+    mutator_steps: int = 0
     last_llm_error: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -37,10 +43,32 @@ class RunProgress:
     started: float = field(default_factory=time.monotonic)
     stop_reason: str = ""
     test: dict[str, Any] = field(default_factory=dict)  # the overfit guard's verdict
+    notes: list[str] = field(default_factory=list)  # what the engine changed (probe size)
 
     @property
     def elapsed_s(self) -> float:
         return time.monotonic() - self.started
+
+    @property
+    def proposals(self) -> int:
+        """Replies asked for: LLM calls and mutator steps."""
+        return self.llm_calls + self.mutator_steps
+
+    def count_call(self, completion: Completion) -> None:
+        """Count one reply asked for, by the kind of model that answered (or failed)."""
+        source = "mutator" if completion.kind == "mutator" else "llm"
+        if source == "mutator":
+            self.mutator_steps += 1
+        else:
+            self.llm_calls += 1
+            self.llm_answers += completion.ok
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+        self.cost_usd += completion.cost_usd
+        if not completion.ok:
+            self.errors[f"{source}:{completion.error_kind}"] += 1
+            if source == "llm":
+                self.last_llm_error = completion.error
 
     def offer_best(self, program_id: int, score: float) -> bool:
         """Record a new program's score; True when it is the run's new best."""
@@ -63,7 +91,9 @@ class RunProgress:
             "seed_score": self.seed_score,
             "llm_calls": self.llm_calls,
             "llm_answers": self.llm_answers,
+            "mutator_steps": self.mutator_steps,
             "last_llm_error": self.last_llm_error,
+            "notes": self.notes,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": round(self.cost_usd, 6),

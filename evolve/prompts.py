@@ -4,7 +4,8 @@ The system message depends only on the problem, so providers can cache it. The u
 message shows the earlier versions worst to best with their scores, each as just its
 EVOLVE-BLOCK; the last version (the parent) comes in full, so the code around the block is
 shown once and SEARCH parts can be copied from it. Recent failures of the lineage follow,
-cut to a few lines each. The same inputs always give the same messages (replay relies on
+repeated ones grouped with a count, each as its message and the candidate's own lines
+(evolve/feedback.py). The same inputs always give the same messages (replay relies on
 the prompt's hash).
 """
 
@@ -14,6 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from evolve.feedback import Failure, clean_error, group
 from evolve.patches import evolve_block
 from problems.base import EVOLVE_BLOCK_END, EVOLVE_BLOCK_START
 
@@ -29,8 +31,8 @@ __all__ = [
     "build_messages",
 ]
 
-MAX_FAILURES = 3  # the most recent ones are shown
-MAX_ERROR_LINES = 6  # the last lines of an error (a traceback ends with what matters)
+MAX_FAILURES = 3  # kinds of failure shown, the most recent first
+MAX_ERROR_LINES = 10  # the first lines of a cleaned error: its message, then its frames
 MAX_ERROR_CHARS = 600
 MAX_EXCERPT_LINES = 12  # of the failed program's EVOLVE-BLOCK
 MAX_METRICS = 6  # metrics shown next to a score, besides "score" itself
@@ -52,29 +54,21 @@ class Shot:
     metrics: Mapping[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A recent failure in the parent's lineage, fed back so the model can avoid it."""
-
-    error_kind: str
-    error: str
-    source_excerpt: str = ""
-
-
 def build_messages(
     description: str, entry: str, shots: Sequence[Shot], failures: Sequence[Failure] = ()
 ) -> list[dict[str, str]]:
     """System and user messages asking for an improved version of `entry`.
 
     `shots` are in ascending score order, as `Selection.parent_ids`: the last is the parent
-    the model must improve, and the order is kept as given. Only the last MAX_FAILURES of
-    `failures` (oldest first) are shown.
+    the model must improve, and the order is kept as given. `failures` are the lineage's
+    recent failures, newest first: repeats are grouped (`feedback.group`) and the first
+    MAX_FAILURES groups are shown, each with its count and its newest program.
     """
     if not shots:
         raise ValueError("build_messages needs at least one shot: the parent program")
     return [
         {"role": "system", "content": _system(description, entry)},
-        {"role": "user", "content": _user(entry, shots, failures[-MAX_FAILURES:])},
+        {"role": "user", "content": _user(entry, shots, group(failures)[:MAX_FAILURES])},
     ]
 
 
@@ -154,19 +148,20 @@ def _number(value: float) -> str:
 
 
 def _failure(failure: Failure) -> str:
-    text = f"- {failure.error_kind}: {_tail(failure.error)}"
+    times = f" ({failure.count} times, the last one shown)" if failure.count > 1 else ""
+    text = f"- {failure.error_kind}{times}: {_head(clean_error(failure.error))}"
     lines = _block(failure.source_excerpt).strip("\n").split("\n")
     cut = ["# ..."] if len(lines) > MAX_EXCERPT_LINES else []
     excerpt = "\n".join(lines[:MAX_EXCERPT_LINES] + cut)
     return text + (f"\n  in this code:\n{_fence(excerpt)}" if excerpt.strip() else "")
 
 
-def _tail(error: str) -> str:
-    """The last lines of an error, at most MAX_ERROR_CHARS, marked where cut."""
+def _head(error: str) -> str:
+    """The first lines of an error, at most MAX_ERROR_CHARS, marked where cut."""
     lines = [line.rstrip() for line in error.strip().split("\n")]
-    text = "\n".join(lines[-MAX_ERROR_LINES:])
+    text = "\n".join(lines[:MAX_ERROR_LINES])
     cut = len(lines) > MAX_ERROR_LINES or len(text) > MAX_ERROR_CHARS
-    text = ("...\n" if cut else "") + text[-MAX_ERROR_CHARS:]
+    text = text[:MAX_ERROR_CHARS] + ("\n..." if cut else "")
     return text.replace("\n", "\n  ")
 
 

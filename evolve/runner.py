@@ -1,8 +1,10 @@
 """Opens everything a run needs (archive, problem, models, sandbox, strategy) and runs it.
 
 `prepare_run` does all checks that can fail on bad input before any work starts, so a
-typo costs a one-line error, not a half-made run. `PreparedRun.execute` runs the loop and
-always leaves the run's status and state in the archive, whatever stops it.
+typo costs a one-line error, not a half-made run. It holds the run for this process (the
+lease of evolve/lease.py): a run another process runs fails at once, naming it.
+`PreparedRun.execute` runs the loop and always leaves the run's status and state in the
+archive, whatever stops it, and frees the run; `close` frees it without running.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from evolve.budget import Budget, BudgetLimits
 from evolve.config import DEFAULT_DB, RunConfig, load_config_file, make_config
 from evolve.engine import Engine, EngineLimits, scored_program
 from evolve.evaluate import Evaluator
-from evolve.exceptions import ConfigError, LLMError
-from evolve.llm import Gateway, LLMClient, make_client, parse_model_specs
+from evolve.exceptions import ConfigError, EvolveError, LLMError
+from evolve.lease import LEASE_S, RunHold, hold_run, new_owner
+from evolve.llm import Gateway, LLMClient, is_deterministic, make_client, parse_model_specs
 from evolve.overfit import revalidate
 from evolve.progress import RunProgress
 from evolve.providers import check_credentials
@@ -49,35 +52,57 @@ class PreparedRun:
     clients: list[tuple[LLMClient, float]]
     strategy: FunSearchStrategy
     progress: RunProgress
+    hold: RunHold
     notices: list[str] = field(default_factory=list)
 
     def execute(self) -> RunProgress:
-        """Run the loop to a stop; the run's status is stored whatever happens.
+        """Run the loop to a stop; the run's status is stored and the run freed whatever
+        happens (once: a PreparedRun runs one session).
 
         Ctrl-C and SIGTERM raise KeyboardInterrupt here after the run is marked interrupted.
+        A run taken over by another process (this one stopped renewing its lease) raises
+        ArchiveError and writes nothing more.
         """
+        if self.hold.lost:
+            raise self.hold.lost_error()
+        if self.hold.released:
+            raise EvolveError(f"run {self.run.name!r} was released; prepare it again to run it")
         status = "failed"
         try:
             asyncio.run(self._run_loop())
             status = "finished"
         except (KeyboardInterrupt, asyncio.CancelledError):
+            if self.hold.lost:
+                raise self.hold.lost_error() from None
             status = "interrupted"
             self.progress.stop_reason = self.progress.stop_reason or "interrupted"
             raise KeyboardInterrupt from None
         finally:
-            self.archive.update_run(self.run.id, status=status, state=self._state())
+            released = self.hold.release(status, self._state())
+        if not released:
+            raise self.hold.lost_error()
         return self.progress
+
+    def close(self) -> None:
+        """Free the run without running it (its status as before) and close the archive."""
+        if not (self.hold.released or self.hold.lost):
+            before = self.archive.get_run(self.run.id)
+            self.hold.release(self.hold.status_before, before.state)
+        self.archive.close()
 
     async def _run_loop(self) -> None:
         main_task = asyncio.current_task()
         assert main_task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+        self.hold.on_lost = lambda: loop.call_soon_threadsafe(main_task.cancel)
         config = self.config
         budget = Budget(
             BudgetLimits(
                 config.max_llm_calls, config.max_tokens, config.budget_usd, config.time_limit
             ),
             spent_calls=self.progress.llm_calls,
+            spent_steps=self.progress.mutator_steps,
             spent_tokens=self.progress.prompt_tokens + self.progress.completion_tokens,
             spent_usd=self.progress.cost_usd,
         )
@@ -89,6 +114,9 @@ class PreparedRun:
             functional_hashing=config.functional_hashing,
             audit_rate=config.audit_rate,
             target_score=config.target_score,
+            ordered=all(is_deterministic(c.model) for c, _ in self.clients)
+            if config.deterministic is None
+            else config.deterministic,
         )
         with Sandbox(
             config.workers, preload=self.problem.preload, sys_path=self.problem.sys_path
@@ -103,7 +131,7 @@ class PreparedRun:
                 strategy=self.strategy,
                 limits=limits,
                 progress=self.progress,
-                first_step=self.progress.llm_calls,
+                first_step=self.progress.proposals,
             )
             await engine.run()
             self._check_the_llm_answered()
@@ -113,7 +141,7 @@ class PreparedRun:
         """A run whose LLM never answered did nothing: it fails, saying why (the program
         list holds only the seed), rather than looking like a finished run."""
         p = self.progress
-        if p.llm_calls and not p.llm_answers:
+        if p.llm_calls and not p.llm_answers and not p.mutator_steps:
             raise LLMError(
                 f"the LLM never answered ({p.llm_calls} calls to {', '.join(p.models)}); "
                 f"last error: {p.last_llm_error.rstrip('. ') or 'none'}. Check --model, "
@@ -140,7 +168,7 @@ class PreparedRun:
 
     def _state(self) -> dict[str, Any]:
         state = {
-            **self.run.state,
+            **self.archive.get_run(self.run.id).state,  # with what the engine stored
             "last_session_end": time.time(),
             "stop_reason": self.progress.stop_reason,
         }
@@ -173,17 +201,41 @@ def prepare_run(
     problem = problem or problems.load(config.problem)
     asked_for_models = overrides.get("models") or file_values.get("models") or resume
     clients, notices = _clients(config, archive, chosen=bool(asked_for_models))
-    if not resume:
+    if resume:  # nothing was written so far: a run held by another process stays as it is
+        hold, run, notice = hold_run(archive, run)
+        notices.extend([notice] if notice else [])
+    else:
+        owner = new_owner()
         run = archive.create_run(
             config.run_name or _run_name(problem.name),
             problem.name,
             config.model_dump(mode="json"),
             config.seed,
             draw_seeds=secret_draws(problem, secret_train=config.secret_train),
+            owner=owner,
+            lease_s=LEASE_S,
         )
+        hold = RunHold(archive, run, owner, status_before="interrupted")
         if config.run_name is None:
             config = config.model_copy(update={"run_name": run.name})
-    elif problem.draws and "test" not in run.draw_seeds:  # a run from before secret draws
+    try:
+        return _prepare_held(config, run, problem, archive, clients, hold, notices)
+    except BaseException:
+        hold.release("failed" if not resume else hold.status_before, run.state)
+        raise
+
+
+def _prepare_held(
+    config: RunConfig,
+    run: RunRecord,
+    problem: Problem,
+    archive: Archive,
+    clients: list[tuple[LLMClient, float]],
+    hold: RunHold,
+    notices: list[str],
+) -> PreparedRun:
+    """The rest of `prepare_run`, once the run is held (the caller frees it on errors)."""
+    if problem.draws and "test" not in run.draw_seeds:  # a run from before secret draws
         run = archive.update_run(run.id, draw_seeds={**run.draw_seeds, **secret_draws(problem)})
     if config.secret_train and not problem.draws:
         notices.append(
@@ -206,7 +258,7 @@ def prepare_run(
     )
     progress = _restore(archive, run, strategy, [c.model for c, _ in clients])
     notices.extend(_sandbox_notices())
-    return PreparedRun(config, run, problem, archive, clients, strategy, progress, notices)
+    return PreparedRun(config, run, problem, archive, clients, strategy, progress, hold, notices)
 
 
 def secret_draws(problem: Problem, *, secret_train: bool = False) -> dict[str, int]:
@@ -298,6 +350,7 @@ def _restore(
         evaluations=summary.evaluations,
         duplicates=summary.duplicates,
         llm_calls=summary.llm_calls,
+        mutator_steps=summary.mutator_steps,
         prompt_tokens=summary.prompt_tokens,
         completion_tokens=summary.completion_tokens,
         cost_usd=summary.cost_usd,

@@ -1,11 +1,16 @@
-"""Scaffolding a problem folder (`evolve new-problem NAME [--from PROBLEM]`).
+"""Scaffolding a problem folder (`evolve new-problem NAME [--from START]`).
 
-A new folder holds a small working problem (fit an unknown curve: evolve `f(x)`) with
-every part of the contract in its own file, so a user edits it into their own problem:
-`__init__.py` (the Problem), `template.py` (the seed, between EVOLVE-BLOCK markers),
-`harness.py` (`run`, inside the sandbox), `scoring.py` (`score`, trusted), `datasets.py`
-(`instances`, `load_dataset`) and README.md. `--from bin_packing` copies a built-in
-problem instead, with its imports rewritten to the new package name.
+Starting points (`STARTS`):
+
+- `curve-fit` (the default): a small working problem (fit an unknown curve: evolve
+  `f(x)`) with every part of the contract in its own file, so a user edits it into their
+  own problem: `__init__.py` (the Problem), `template.py` (the seed, between EVOLVE-BLOCK
+  markers), `harness.py` (`run`, inside the sandbox), `scoring.py` (`score`, trusted),
+  `datasets.py` (`instances`, `load_dataset`) and README.md.
+- `minimal`: the smallest problem that runs: `__init__.py` with `instances`, `run`,
+  `score` and the Problem, `template.py` and README.md.
+- any built-in problem (`--from bin_packing`): a copy of it, with its imports rewritten
+  to the new package name.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from problems.base import ProblemError
 from problems.loader import BUILTIN_DIR, available
 
-__all__ = ["FILES", "scaffold"]
+__all__ = ["FILES", "MINIMAL_FILES", "STARTS", "scaffold"]
 
 _INIT = '''\
 """{name}: evolve `f(x)` to fit an unknown curve (a scaffold: edit it). See README.md."""
@@ -193,18 +198,104 @@ FILES = {
     "README.md": _README,
 }
 
+_MINIMAL_INIT = '''\
+"""{name}: evolve `f(x)` towards an unknown line (the smallest problem that runs)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from problems.base import InvalidOutput, Problem
+
+POINTS = {{"train": [0, 1, 2, 5], "probe": [1, 7], "test": [3, 4, 10]}}
+
+
+def instances(split: str) -> dict[str, dict[str, float]]:
+    """The data of each split, one instance per point."""
+    return {{f"x{{x}}": {{"x": x}} for x in POINTS[split]}}
+
+
+def run(f: Any, instance: dict[str, float]) -> Any:
+    """The harness: calls the candidate, returns plain data."""
+    return f(instance["x"])
+
+
+def score(instance: dict[str, float], output: Any) -> dict[str, float]:
+    """Trusted check: minus the distance to the line 3x + 1; 0 is perfect."""
+    number = isinstance(output, int | float) and not isinstance(output, bool)
+    if not number or not math.isfinite(output):
+        raise InvalidOutput(f"expected a finite number, got {{output!r:.80}}")
+    error = abs(output - (3 * instance["x"] + 1))
+    return {{"error": error, "score": -error}}
+
+
+problem = Problem(
+    name="{name}",
+    description="Write f(x) returning a number as close as possible to an unknown line.",
+    entry="f",
+    template="",  # read from template.py by the loader
+    instances=instances,
+    run=run,
+    score=score,
+    timeout_s=2.0,
+    memory_mb=512,
+    preload=(),
+)
+'''
+
+_MINIMAL_TEMPLATE = '''\
+"""Seed program of {name}: the LLM rewrites the code between the markers."""
+
+
+# EVOLVE-BLOCK-START
+def f(x):
+    return x
+
+
+# EVOLVE-BLOCK-END
+'''
+
+_MINIMAL_README = """\
+# {name}
+
+The smallest problem `evolve` runs, made by `evolve new-problem --from minimal`: it asks for
+`f(x)` close to an unknown line. `__init__.py` holds the whole problem (`instances`, the
+harness `run`, the trusted `score`, and `problem = Problem(...)`); `template.py` the seed.
+
+    evolve eval ./{name} ./{name}/template.py
+    evolve run ./{name} --model builtin:mutate --max-evals 20
+"""
+
+MINIMAL_FILES = {
+    "__init__.py": _MINIMAL_INIT,
+    "template.py": _MINIMAL_TEMPLATE,
+    "README.md": _MINIMAL_README,
+}
+
+STARTS = {"curve-fit": FILES, "minimal": MINIMAL_FILES}
+"""Starting points of `evolve new-problem --from`, besides the built-in problems."""
+DEFAULT_START = "curve-fit"
+
 
 def scaffold(folder: Path, *, from_problem: str | None = None) -> Path:
-    """Creates `folder` as a new problem package; returns it. ProblemError if the name
-    cannot be a package or the folder already has files."""
+    """Creates `folder` as a new problem package from a starting point (`STARTS`, or a
+    built-in problem; None: the default); returns it. ProblemError if the name cannot be
+    a package, the folder already has files or the starting point is unknown."""
     name = folder.name
+    start = from_problem or DEFAULT_START
+    if start not in STARTS and start not in available():
+        raise ProblemError(
+            f"unknown starting point {start!r} for --from; expected "
+            f"{', '.join(STARTS)} or a built-in problem: {', '.join(available())}"
+        )
     _check_target(folder, name)
-    if from_problem is None:
+    if start in STARTS:
         folder.mkdir(parents=True, exist_ok=True)
-        for file, text in FILES.items():
+        for file, text in STARTS[start].items():
             (folder / file).write_text(text.format(name=name))
     else:
-        _copy_builtin(from_problem, folder, name)
+        _copy_builtin(start, folder, name)
     return folder
 
 
@@ -229,16 +320,11 @@ def _check_target(folder: Path, name: str) -> None:
 
 def _copy_builtin(source: str, folder: Path, name: str) -> None:
     """Copies built-in problem `source` to `folder`, importing itself as `name`."""
-    if source not in available():
-        raise ProblemError(
-            f"unknown built-in problem {source!r} for --from; expected one of: "
-            f"{', '.join(available())}"
-        )
     shutil.copytree(
         BUILTIN_DIR / source, folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
     for path in folder.rglob("*.py"):
         text = path.read_text()
         text = re.sub(rf"\bproblems\.{source}\b", name, text)
-        text = text.replace(f'name="{source}"', f'name="{name}"')
+        text = re.sub(rf"""(["']){source}\1""", rf"\g<1>{name}\g<1>", text)  # its name
         path.write_text(text)

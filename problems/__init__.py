@@ -3,6 +3,7 @@
 from problems import load
 problem = load("bin_packing")          # a built-in, by name
 problem = load("path/to/my_problem")   # a folder with __init__.py, template.py, README.md
+problem = load("tsp_construct:reevo")  # a problem under another paper's interface
 """
 
 from problems.base import (
@@ -10,6 +11,7 @@ from problems.base import (
     EVOLVE_BLOCK_START,
     SPLITS,
     Baseline,
+    Interface,
     InvalidOutput,
     Problem,
     ProblemError,
@@ -23,6 +25,7 @@ __all__ = [
     "EVOLVE_BLOCK_START",
     "SPLITS",
     "Baseline",
+    "Interface",
     "InvalidOutput",
     "Problem",
     "ProblemError",

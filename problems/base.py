@@ -31,6 +31,11 @@ A problem is plain code a user can read alone. It gives:
 
 `run` and `prepare` must be top-level functions of an importable module: the sandbox
 workers import them by name (`Problem.harness_ref`).
+
+A problem may also offer `interfaces`: other papers' ways of calling the evolved function
+(another harness, description and template, same instances and scoring), so that their
+published heuristics run unchanged; `load("tsp_construct:reevo")` picks one
+(`Problem.with_interface`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ __all__ = [
     "EVOLVE_BLOCK_START",
     "SPLITS",
     "Baseline",
+    "Interface",
     "InvalidOutput",
     "Problem",
     "ProblemError",
@@ -131,6 +137,23 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class Interface:
+    """Another paper's protocol for a problem's evolved function (same entry name).
+
+    Attributes:
+        run: its harness, a top-level function like `Problem.run`.
+        description: the task as the prompt states it under this interface.
+        template: its seed program (the same heuristic, written for this interface).
+        reference: whose protocol it is, e.g. "ReEvo (Ye et al., NeurIPS 2024)".
+    """
+
+    run: Callable[[Callable[..., Any], Any], Any]
+    description: str
+    template: str
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Problem:
     """A problem the engine can evolve programs for (see the module docstring).
 
@@ -156,6 +179,14 @@ class Problem:
         baselines: published reference programs, for `benchmarks/problem_baselines.py`.
         seeded: whether `instances` takes a seed, `instances(split, seed)`; None (the
             default) detects it from the signature (a second positional parameter).
+        interfaces: {name: Interface}, other papers' protocols (see `with_interface`).
+        generalization: the data sets `evolve generalize` evaluates a program on, beside
+            the baselines: off the training distribution (other sizes, distributions).
+        references: {name: solver}, trusted classic algorithms `evolve generalize` shows
+            beside the program: solver(instance) -> an output, as the harness returns
+            one, scored by `score` (e.g. farthest insertion for the TSP).
+        headline: the metrics people quote, in order of preference (e.g. "excess_pct"):
+            `evolve generalize` shows the first one a data set has, beside the score.
     """
 
     name: str
@@ -175,6 +206,10 @@ class Problem:
     load_dataset: Callable[[str], dict[str, Any]] | None = None
     baselines: tuple[Baseline, ...] = ()
     seeded: bool | None = None
+    interfaces: Mapping[str, Interface] = field(default_factory=dict)
+    generalization: tuple[str, ...] = ()
+    references: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    headline: tuple[str, ...] = ()
 
     @property
     def draws(self) -> bool:
@@ -199,6 +234,25 @@ class Problem:
             return self
         bound = functools.partial(_drawn_instances, self, dict(seeds))
         return dataclasses.replace(self, instances=bound, seeded=False)
+
+    def with_interface(self, name: str) -> Problem:
+        """This problem as named `NAME:interface`, evolved and scored under that
+        interface's harness, description and template (baselines do not carry over)."""
+        if name not in self.interfaces:
+            offered = ", ".join(self.interfaces) or "none"
+            raise ProblemError(
+                f"problem {self.name} has no interface {name!r}; its interfaces: {offered}"
+            )
+        interface = self.interfaces[name]
+        return dataclasses.replace(
+            self,
+            name=f"{self.name}:{name}",
+            run=interface.run,
+            description=interface.description,
+            template=interface.template,
+            baselines=(),
+            interfaces={},
+        )
 
     def instances_of(self, dataset: str) -> dict[str, Any]:
         """The instances of a named dataset (see `datasets`)."""

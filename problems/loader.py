@@ -51,10 +51,15 @@ def available() -> list[str]:
 
 
 def load(spec: str | os.PathLike[str]) -> Problem:
-    """A built-in problem by name, or the problem in a folder; checked, ready to run."""
+    """A built-in problem by name, or the problem in a folder; checked, ready to run.
+    `NAME:INTERFACE` (e.g. "tsp_construct:reevo") is the problem under one of its
+    interfaces (`Problem.with_interface`)."""
     text = os.fspath(spec)
     if text in available():
         return _load_builtin(text)
+    base, colon, interface = text.rpartition(":")
+    if colon and base and interface.isidentifier() and not Path(text).exists():
+        return load(base).with_interface(interface)
     path = Path(text).expanduser()
     if path.is_dir():
         return _load_folder(path.resolve())

@@ -235,10 +235,13 @@ def readable_paths(packages: Sequence[str] = ()) -> list[str]:
 
     Never a site-packages or dist-packages directory, nor the directory this project's
     packages live in: an allowed directory that contains one is replaced by its other
-    entries. Real paths, none beneath another; computed in the zygote, before any fork."""
+    entries. Never this project's own packages either (`OWN_PACKAGES`: its source and
+    the data sets it ships), even if a problem lists one. Real paths, none beneath
+    another; computed in the zygote, before any fork."""
     roots = _stdlib_dirs() + _libc_dirs()
+    own = {os.path.realpath(os.path.join(_project_dir(), name)) for name in OWN_PACKAGES}
     for name in packages:
-        roots += _package_paths(name)
+        roots += [p for p in _package_paths(name) if os.path.realpath(p) not in own]
     forbidden = _forbidden_dirs()
     pieces = {piece for root in roots for piece in _carve(os.path.realpath(root), forbidden)}
     return sorted(p for p in pieces if not any(_beneath(p, q) for q in pieces if q != p))
@@ -301,11 +304,17 @@ def _forbidden_dirs() -> list[str]:
     found += [*site.getsitepackages(), site.getusersitepackages()]
     found += [p for p in sys.path if os.path.basename(p) in _SITE_NAMES]
     found += [os.path.join(d, name) for d in _stdlib_dirs() for name in _SITE_NAMES]
-    found.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    found.append(_project_dir())
     return sorted({os.path.realpath(p) for p in found if p and os.path.exists(p)})
 
 
 _SITE_NAMES = ("site-packages", "dist-packages")
+OWN_PACKAGES = ("archive", "evolve", "problems", "sandbox")  # this project's top level
+
+
+def _project_dir() -> str:
+    """The directory holding this project's packages: the source tree or site-packages."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _carve(root: str, forbidden: Sequence[str]) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 from sandbox import protocol
 from sandbox.errors import SandboxError
 from sandbox.result import Job, Limits, Result
+from sandbox.scratch import sweep_stale_roots
 from sandbox.worker import Worker
 
 __all__ = ["Sandbox", "execute"]
@@ -56,6 +57,7 @@ class Sandbox:
         if count < 1:
             raise SandboxError(f"workers must be at least 1, not {count}")
         self.limits = limits
+        sweep_stale_roots()  # what a killed run left in /tmp
         paths = [os.path.abspath(p) for p in sys_path]
         self._workers = [
             Worker(list(preload), paths, list(without_layers), limits.memory_mb)

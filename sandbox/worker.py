@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 
@@ -21,7 +20,7 @@ from sandbox import protocol
 from sandbox.cgroups import Cgroup, create_cgroup
 from sandbox.errors import SandboxError
 from sandbox.result import Result, Status
-from sandbox.scratch import remove_tree
+from sandbox.scratch import make_root, remove_tree
 
 __all__ = ["Worker", "safety_deadline", "worker_env"]
 
@@ -107,7 +106,7 @@ class Worker:
             ) from None
         self._enter_cgroup(self._proc.pid)
         self._ready, self.synced = False, {}
-        self._scratch_root = tempfile.mkdtemp(prefix="evolve-sandbox-")
+        self._scratch_root = make_root()
         with contextlib.suppress(OSError):  # a zygote that died at once: ensure_ready says so
             self._send({**self._init, "scratch_root": self._scratch_root})
 

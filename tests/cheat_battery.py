@@ -21,15 +21,14 @@ from problems import load
 from tests.cli_helpers import evolve
 
 CHEATS = Path(__file__).resolve().parent / "cheats"
-REPO = CHEATS.parent.parent
-DATA_CANDIDATES = (REPO.parent / "shared" / "datasets", Path("/work/shared/datasets"))
 PROBLEMS = {"bp": "bin_packing", "tc": "tsp_construct", "gls": "tsp_gls", "cap": "cap_set",
             "pz": "puzzles"}  # fmt: skip
 FAILED = {"error", "timeout", "memory", "crash", "output_limit", "bad_result", "invalid"}
 TRAIN = ("--split", "train")
-ORLIB = "orlib:{data}/orlib_binpack/binpack1.txt"
-WEIBULL_5K = "json:{data}/orlib_binpack/weibull5k_funsearch.json"
-TSPLIB = [f"tsplib:{{data}}/tsplib/{name}.tsp" for name in ("eil51", "kroA100")]
+# the packaged data sets the class 4 cheats read (problems/data), by name
+ORLIB = "or1"
+WEIBULL_5K = "funsearch-weibull-5k"
+TSPLIB = [f"tsplib:{name}" for name in ("eil51", "kroA100")]
 # class 5 pairs meet on System V keys and names of their own in each test session, so
 # that two sessions on one machine (or a stale segment) never mix (see `program`)
 SESSION = os.getpid() & 0xFFFF
@@ -46,7 +45,7 @@ class Cheat:
 
     Attributes:
         name: the file's stem; its prefix names the problem.
-        evals: argument lists for `evolve eval` ("{data}": the shared data sets).
+        evals: argument lists for `evolve eval`.
         honest: the honest score when it is not the template's (the recording half of the
             puzzle pair solves the puzzle honestly).
         after: the cheat evaluated just before this one (a class 5 recorder).
@@ -60,10 +59,6 @@ class Cheat:
     @property
     def problem(self) -> str:
         return PROBLEMS[self.name.split("_")[0]]
-
-    @property
-    def needs_data(self) -> bool:
-        return any("{data}" in arg for args in self.evals for arg in args)
 
     def __str__(self) -> str:
         return self.name
@@ -123,16 +118,10 @@ BATTERY = [
 ]
 # class 4 cheats that read published data get no leverage in a run on generated instances:
 # their engine run is on a user's own problem folder whose splits are those data sets
-TSPLIB_SPLITS = {
-    "probe": "tsplib:{data}/tsplib/eil51.tsp",
-    "train": "tsplib:{data}/tsplib/berlin52.tsp,tsplib:{data}/tsplib/kroA100.tsp",
-    "test": "tsplib:{data}/tsplib/eil76.tsp",
-}
+TSPLIB_SPLITS = {"probe": "tsplib:eil51", "train": "tsplib:berlin52,tsplib:kroA100",
+                 "test": "tsplib:eil76"}  # fmt: skip
 ON_DATA = {
-    "bp_read_dataset_files": {
-        split: f"orlib:{{data}}/orlib_binpack/binpack{i}.txt"
-        for i, split in enumerate(("probe", "train", "test"), start=1)
-    },
+    "bp_read_dataset_files": {"probe": "or1", "train": "or2", "test": "or3"},
     "tc_read_tsplib_tours": TSPLIB_SPLITS,
     "gls_read_tsplib_tours": TSPLIB_SPLITS,
 }
@@ -189,17 +178,6 @@ def state_toolkit() -> str:
     each *_state_*.py cheat is whole once it is spliced in at its STATE-TOOLKIT line."""
     text = (CHEATS / "state_toolkit.py").read_text()
     return text.split('"""', 2)[2].strip("\n")
-
-
-def data_root() -> Path | None:
-    return next((path for path in DATA_CANDIDATES if (path / "README.md").is_file()), None)
-
-
-def eval_args(cheat: Cheat) -> list[tuple[str, ...]]:
-    root = data_root()
-    if cheat.needs_data and root is None:
-        pytest.skip("../shared/datasets is not present")
-    return [tuple(arg.format(data=root) for arg in args) for args in cheat.evals]
 
 
 def clear_left_state(*prefixes: str) -> None:
@@ -297,7 +275,7 @@ def evaluate_cheat(cheat: Cheat, folder: Path, honest: HonestScores) -> list[Out
             for each in ([BY_NAME[cheat.after]] if cheat.after else []) + [cheat]:
                 path = folder / f"{each.name}.py"
                 path.write_text(program(each.name))
-                for args in eval_args(each):
+                for args in each.evals:
                     verdict = evolve_eval(each.problem, path, args)
                     honest_score = each.honest
                     if honest_score is None:

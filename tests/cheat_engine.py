@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from archive import Archive, ProgramRecord
 from problems import load
 from tests.cheat_battery import (
@@ -19,7 +17,6 @@ from tests.cheat_battery import (
     PROBLEMS,
     Cheat,
     clear_left_state,
-    data_root,
     program,
 )
 from tests.cli_helpers import evolve
@@ -127,14 +124,11 @@ class Engines:
     def on_data(self, cheat: Cheat) -> EngineRun:
         """A run of the cheat alone on a problem folder whose splits are published data."""
         if cheat.name not in self.runs:
-            root = data_root()
-            if root is None:
-                pytest.skip("../shared/datasets is not present")
             name = f"{cheat.problem}_on_data"
             folder = self.folder / name
             folder.mkdir()
             (folder / "template.py").write_text(load(cheat.problem).template)
-            splits = {k: v.format(data=root) for k, v in ON_DATA[cheat.name].items()}
+            splits = ON_DATA[cheat.name]
             text = DATA_PROBLEM.format(problem=cheat.problem, splits=splits, name=name)
             (folder / "__init__.py").write_text(text)
             self.runs[cheat.name] = run_engine(

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the test problem and the real data sets."""
+"""Shared fixtures: paths to the test problem and the packaged data sets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import problems.data
+
 REPO = Path(__file__).resolve().parent.parent
-DATASETS = REPO.parent / "shared" / "datasets"
 
 
 @pytest.fixture
@@ -18,9 +19,9 @@ def tiny_problem_path() -> str:
 
 @pytest.fixture
 def datasets() -> Path:
-    if not DATASETS.is_dir():
-        pytest.skip("../shared/datasets is not present")
-    return DATASETS
+    """The folder of the packaged data sets (problems/data): orlib_binpack/, tsplib/,
+    tsp_random/, p3/. Always there: the package ships them."""
+    return Path(problems.data.__file__).parent
 
 
 @pytest.fixture

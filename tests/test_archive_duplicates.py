@@ -127,8 +127,34 @@ def _real_url(archive: Archive) -> str:
     return archive._engine.url.render_as_string(hide_password=False)
 
 
+V3_LEASE_COLUMNS = ("token", "host", "pid", "since", "expires_at")
+
+
+def downgrade_to_v3(url: str) -> None:
+    """An archive as schema version 3 wrote it: each call's messages in `llm_calls`
+    (builtin:mutate's too), no `prompts` table, no `llm_calls.kind`, no lease columns."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("ALTER TABLE llm_calls ADD COLUMN messages JSON NOT NULL DEFAULT '[]'")
+        )
+        connection.execute(
+            text(
+                "UPDATE llm_calls SET messages = (SELECT p.messages FROM prompts p "
+                "WHERE p.hash = llm_calls.prompt_hash) WHERE kind = 'llm'"
+            )
+        )
+        connection.execute(text("ALTER TABLE llm_calls DROP COLUMN kind"))
+        connection.execute(text("DROP TABLE prompts"))
+        for column in V3_LEASE_COLUMNS:
+            connection.execute(text(f"ALTER TABLE runs DROP COLUMN lease_{column}"))
+        connection.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
 def _downgrade_to_v2(url: str) -> None:
     """An archive as schema version 2 wrote it: no runs.draw_seeds, no validations table."""
+    downgrade_to_v3(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE validations"))

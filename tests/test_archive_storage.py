@@ -60,9 +60,12 @@ def add(archive: Archive, run_id: int, **fields: object) -> ProgramRecord:
     return archive.add_program(run_id, NewProgram(**fields))  # type: ignore[arg-type]
 
 
-def call(reply: str = "reply", /, **fields: object) -> NewLLMCall:
-    messages = [{"role": "user", "content": "improve priority"}]
-    return NewLLMCall(model="m", messages=messages, reply=reply, **fields)  # type: ignore[arg-type]
+def messages(prompt: str = "improve priority") -> list[dict[str, str]]:
+    return [{"role": "user", "content": prompt}]
+
+
+def call(reply: str = "reply", /, prompt: str = "improve priority", **fields: object) -> NewLLMCall:
+    return NewLLMCall(model="m", messages=messages(prompt), reply=reply, **fields)  # type: ignore[arg-type]
 
 
 # -- runs -----------------------------------------------------------------------------
@@ -151,8 +154,10 @@ def test_hashes_are_computed_when_not_given(archive: Archive, run_id: int) -> No
     assert program.syntactic_hash == syntactic_hash("y = 2")
     stored = archive.get_llm_call(program.llm_call_id or 0)
     assert stored.prompt_hash == prompt_hash(stored.messages)
-    given = archive.add_llm_call(run_id, call(prompt_hash="p1"))
-    assert given.prompt_hash == "p1"
+    digest = prompt_hash(messages("p1"))
+    assert archive.add_llm_call(run_id, call(prompt="p1", prompt_hash=digest)).prompt_hash == digest
+    with pytest.raises(ValueError, match="prompt_hash 'p1' is not the hash of the messages"):
+        call(prompt_hash="p1")  # prompts are stored by their hash: it must be theirs
 
 
 def test_json_round_trip_keeps_unicode_and_nesting(archive: Archive, run_id: int) -> None:
@@ -268,13 +273,13 @@ def test_recent_failures_of_parents(archive: Archive, run_id: int) -> None:
 
 
 def test_replies_for_a_prompt_in_call_order(archive: Archive, run_id: int) -> None:
-    archive.add_llm_call(run_id, call("first", prompt_hash="p"))
-    archive.add_llm_call(run_id, call("", prompt_hash="p", error="429", error_kind="llm:rate"))
+    archive.add_llm_call(run_id, call("first", prompt="p"))
+    archive.add_llm_call(run_id, call("", prompt="p", error="429", error_kind="llm:rate"))
     add(archive, run_id)
-    archive.add_program(run_id, NewProgram(source="x = 3"), call("second", prompt_hash="p"))
-    archive.add_llm_call(run_id, call("other", prompt_hash="q"))
-    archive.add_llm_call(archive.create_run("r2", "tsp", {}, 0).id, call("x", prompt_hash="p"))
-    assert archive.replies_for(run_id, "p") == ["first", "second"]
+    archive.add_program(run_id, NewProgram(source="x = 3"), call("second", prompt="p"))
+    archive.add_llm_call(run_id, call("other", prompt="q"))
+    archive.add_llm_call(archive.create_run("r2", "tsp", {}, 0).id, call("x", prompt="p"))
+    assert archive.replies_for(run_id, prompt_hash(messages("p"))) == ["first", "second"]
     assert archive.replies_for(run_id, "none") == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from problems.bin_packing import (
     aggregate,
     instances,
     l1_bound,
+    load_dataset,
     load_json,
     load_orlib,
     prepare,
@@ -50,9 +52,10 @@ def evaluate(priority: Callable[..., Any], data: dict[str, Any]) -> dict[str, fl
 
 
 def reference_run(priority: Callable[..., Any], instance: dict[str, Any]) -> list[int]:
-    """FunSearch's loop, written plainly: the harness must make the same decisions."""
-    items = np.asarray(instance["items"])
-    bins = np.full(len(items), instance["capacity"], dtype=items.dtype)
+    """FunSearch's loop (bin_packing.ipynb), written plainly: the harness must make the
+    same decisions. Items come from a list, `bins` is np.array([capacity, ...])."""
+    items = instance["items"]
+    bins = np.array([instance["capacity"] for _ in range(len(items))])
     assignment = []
     for item in items:
         valid = np.nonzero((bins - item) >= 0)[0]
@@ -64,11 +67,9 @@ def reference_run(priority: Callable[..., Any], instance: dict[str, Any]) -> lis
 
 @pytest.fixture(scope="module")
 def published_sets() -> dict[str, dict[str, Any]]:
-    folder = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "orlib_binpack"
-    if not folder.is_dir():
-        pytest.skip("../shared/datasets is not present")
-    sets = {f"OR{i}": load_orlib(folder / f"binpack{i}.txt") for i in range(1, 5)}
-    sets["Weibull 5k"] = load_json(folder / "weibull5k_funsearch.json")
+    """FunSearch's very instances, as the package ships them."""
+    sets = {f"OR{i}": load_dataset(f"or{i}") for i in range(1, 5)}
+    sets["Weibull 5k"] = load_dataset("funsearch-weibull-5k")
     return sets
 
 
@@ -82,20 +83,33 @@ def test_reproduces_funsearch_table(
     assert metrics["score"] == -metrics["excess_pct"]
 
 
-def test_orlib_text_and_json_agree(datasets: Path) -> None:
-    folder = datasets / "orlib_binpack"
-    from_json = load_json(folder / "orlib_binpack.json")
-    from_text: dict[str, Any] = {}
+# OR-Library's best known numbers of bins that exceed the L1 bound (PROVENANCE.md)
+ABOVE_L1 = {"u120_08": 51, "u120_19": 50, "u250_07": 104, "u250_12": 106, "u250_13": 103}
+
+
+def test_orlib_files_parse_to_their_best_known_bins(datasets: Path, tmp_path: Path) -> None:
+    """Every instance's best_known is its L1 bound (a triplet class: n / 3 full bins),
+    but for the five that PROVENANCE.md lists: a check of every parsed item size."""
+    every: dict[str, Any] = {}
     for i in range(1, 9):
-        from_text |= load_orlib(folder / f"binpack{i}.txt")
-    assert len(from_text) == 160
-    assert from_text == from_json
-    assert from_text["t60_00"]["capacity"] == 100.0
-    assert len(from_text["u1000_19"]["items"]) == 1000
+        every |= load_orlib(datasets / "orlib_binpack" / f"binpack{i}.txt")
+    assert len(every) == 160 and every == {
+        name: instance for i in range(1, 9) for name, instance in load_dataset(f"or{i}").items()
+    }
+    for name, instance in every.items():
+        bound = l1_bound(instance["capacity"], instance["items"])
+        if name.startswith("t"):
+            assert bound == len(instance["items"]) // 3, name
+        assert instance["best_known"] == ABOVE_L1.get(name, bound), name
+    assert every["t60_00"]["capacity"] == 100.0
+    assert len(every["u1000_19"]["items"]) == 1000
+    copy = tmp_path / "orlib.json"  # the JSON form of the same instances loads the same
+    copy.write_text(json.dumps({k: {**v, "num_items": len(v["items"])} for k, v in every.items()}))
+    assert load_json(copy) == every
 
 
-def test_real_valued_triplets_pack_without_overflow(datasets: Path) -> None:
-    data = load_orlib(datasets / "orlib_binpack" / "binpack5.txt")
+def test_real_valued_triplets_pack_without_overflow() -> None:
+    data = load_dataset("or5")
     metrics = evaluate(best_fit, dict(list(data.items())[:3]))
     assert metrics["l1_bound"] == 20.0  # t60: 60 items, exactly 20 full bins
     assert metrics["bins_used"] >= 20.0
@@ -114,39 +128,94 @@ def test_real_valued_triplets_pack_without_overflow(datasets: Path) -> None:
 )
 def test_harness_matches_plain_funsearch_loop(priority: Callable[..., Any]) -> None:
     for instance in weibull(2, 300, seed=11).values():
-        assert run(priority, prepare(instance)) == reference_run(priority, instance)
-        assert run(priority, instance) == reference_run(priority, instance)  # unprepared
+        assert run(priority, prepare(instance))["bins"] == reference_run(priority, instance)
+        assert run(priority, instance)["bins"] == reference_run(priority, instance)  # unprepared
 
 
-def test_harness_returns_plain_ints() -> None:
+def test_harness_returns_plain_data() -> None:
     instance = weibull(1, 50, seed=5)["weibull50_0"]
     output = run(best_fit, prepare(instance))
-    assert isinstance(output, list) and all(type(i) is int for i in output)
+    assert output.keys() == {"bins", "nonfinite_priorities", "scalar_priorities"}
+    assert isinstance(output["bins"], list) and all(type(i) is int for i in output["bins"])
+    assert output["nonfinite_priorities"] == output["scalar_priorities"] == 0
+
+
+def test_item_is_a_python_number_as_in_funsearch() -> None:
+    seen: set[type] = set()
+
+    def priority(item: Any, bins: np.ndarray) -> np.ndarray:
+        seen.add(type(item))
+        return -(bins - item)
+
+    run(priority, prepare(weibull(1, 20, seed=5)["weibull20_0"]))
+    run(priority, prepare({"capacity": 10.0, "items": [2.5, 7.5]}))
+    assert seen == {int, float}
+
+
+def inverse_gap(item: float, bins: np.ndarray) -> np.ndarray:
+    return 1.0 / (bins - item)  # an exact fit gives +inf: it wins, as in FunSearch
+
+
+def nan_on_exact_fit(item: float, bins: np.ndarray) -> np.ndarray:
+    return (bins - item) / (bins - item) - bins / 100  # 0/0 = nan on an exact fit
+
+
+@pytest.mark.parametrize(
+    ("priority", "nonfinite", "scalar"),
+    [
+        (inverse_gap, True, False),
+        (nan_on_exact_fit, True, False),
+        (lambda item, bins: np.where(bins == 100, -np.inf, -(bins - item)), True, False),
+        (lambda item, bins: 1.0, False, True),  # np.argmax of a scalar: the first bin
+        (lambda item, bins: np.float64(item), False, True),
+        (lambda item, bins: np.zeros((len(bins), 1)), False, False),  # argmax flattens
+        (lambda item, bins: list(-(bins - item)), False, False),
+        (lambda item, bins: tuple(bins == bins.min()), False, False),
+    ],
+)
+def test_priorities_that_funsearch_accepts_pack_as_there(
+    priority: Callable[..., Any], nonfinite: bool, scalar: bool
+) -> None:
+    for instance in weibull(2, 300, seed=11).values():
+        with np.errstate(all="ignore"):
+            output = run(priority, prepare(instance))
+            assert output["bins"] == reference_run(priority, instance)
+        assert (output["nonfinite_priorities"] > 0) == nonfinite
+        assert (output["scalar_priorities"] == 300) == scalar
+        metrics = score(instance, output)
+        assert ("nonfinite_priorities" in metrics) == nonfinite
+        assert metrics.get("scalar_priorities", 0) == (300 if scalar else 0)
 
 
 @pytest.mark.parametrize(
     ("priority", "message"),
     [
-        (lambda item, bins: np.zeros(len(bins) + 1), "expected shape"),
-        (lambda item, bins: 1.0, "expected shape"),
-        (lambda item, bins: np.zeros((len(bins), 1)), "expected shape"),
+        (lambda item, bins: None, "returned None"),
+        (lambda item, bins: np.zeros(len(bins) + 1), "numbers .* for .* bins"),
+        (lambda item, bins: np.zeros(len(bins) - 1), "numbers .* for .* bins"),
+        (lambda item, bins: np.zeros((len(bins), 2)), "numbers .* for .* bins"),
         (lambda item, bins: [[1, 2], [3]], "array of numbers"),
-        (lambda item, bins: np.array(["a"] * len(bins)), "numbers"),
-        (lambda item, bins: np.full(len(bins), np.nan), "nan or inf"),
-        (lambda item, bins: 1.0 / (bins - item), "nan or inf"),  # exact fit: 1/0
-        (lambda item, bins: np.full(len(bins), None), "numbers"),
+        (lambda item, bins: np.array(["a"] * len(bins)), "real numbers"),
+        (lambda item, bins: np.full(len(bins), None), "not numbers"),
+        (lambda item, bins: bins * 1j, "complex"),
     ],
 )
-def test_harness_rejects_malformed_priorities(priority: Callable[..., Any], message: str) -> None:
+def test_harness_refuses_what_cannot_mean_a_choice(
+    priority: Callable[..., Any], message: str
+) -> None:
     instance = prepare(weibull(1, 200, seed=7)["weibull200_0"])
     with pytest.raises(ValueError, match=message):
         run(priority, instance)
 
 
-def test_harness_accepts_lists_and_bools() -> None:
-    instance = prepare(weibull(1, 100, seed=3)["weibull100_0"])
-    assert run(lambda item, bins: list(-(bins - item)), instance) == run(best_fit, instance)
-    assert len(run(lambda item, bins: bins == bins.min(), instance)) == 100
+def test_counts_are_summed_over_a_split() -> None:
+    data = weibull(2, 300, seed=11)
+    with np.errstate(all="ignore"):
+        outputs = {name: run(inverse_gap, prepare(x)) for name, x in data.items()}
+    per = {name: score(data[name], out) for name, out in outputs.items()}
+    total = sum(out["nonfinite_priorities"] for out in outputs.values())
+    assert aggregate(per)["nonfinite_priorities"] == total > 0
+    assert "scalar_priorities" not in aggregate(per)
 
 
 SMALL = {"capacity": 10, "items": [6, 5, 4, 3]}
@@ -170,7 +239,9 @@ def test_score_of_a_valid_packing() -> None:
         ([0, 1, 0, 1.0], "must be an int"),
         ([0, 1, 0, True], "must be an int"),
         ([0, 1, "0", 1], "must be an int"),
-        ({"0": 0}, "expected a list"),
+        ({"0": 0}, "expected \\{'bins'"),
+        ({"bins": [0, 1, 0, 1], "nonfinite_priorities": -1, "scalar_priorities": 0}, "count"),
+        ({"bins": [0, 1, 0, 1], "nonfinite_priorities": 0, "scalar_priorities": 0.5}, "count"),
         (None, "expected a list"),
     ],
 )

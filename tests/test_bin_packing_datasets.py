@@ -20,8 +20,6 @@ from problems.bin_packing import (
     score,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 def excess(source: str, data: dict[str, Any]) -> float:
     namespace: dict[str, Any] = {}
@@ -47,22 +45,36 @@ def test_weibull_sets_are_funsearch_sized() -> None:
     assert len(big) == 1 and len(next(iter(big.values()))["items"]) == 100_000
 
 
+def test_packaged_sets_load_by_name_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # packaged files never resolve from the working directory
+    problem = load("bin_packing")
+    or1 = problem.instances_of("or1")
+    assert sorted(or1) == [f"u120_{i:02d}" for i in range(20)]
+    assert {(inst["capacity"], len(inst["items"])) for inst in or1.values()} == {(150, 120)}
+    assert [or1[f"u120_{i:02d}"]["best_known"] for i in range(5)] == [48, 49, 46, 49, 50]
+    assert or1["u120_08"]["best_known"] == 51  # one above its L1 bound (PROVENANCE.md)
+    assert problem.instances_of("or8")["t501_19"]["best_known"] == 167
+    funsearch = problem.instances_of("funsearch-weibull-5k")
+    assert sorted(funsearch) == [f"test_{i}" for i in range(5)]
+    assert {(inst["capacity"], len(inst["items"])) for inst in funsearch.values()} == {(100, 5000)}
+
+
 def test_files_load_through_the_problem(datasets: Path) -> None:
     problem = load("bin_packing")
     folder = datasets / "orlib_binpack"
     orlib = problem.instances_of(f"orlib:{folder / 'binpack1.txt'}")
-    assert len(orlib) == 20 and orlib["u120_00"]["capacity"] == 150
+    assert orlib == problem.instances_of("or1")
     funsearch = problem.instances_of(f"json:{folder / 'weibull5k_funsearch.json'}")
-    assert sorted(funsearch) == [f"test_{i}" for i in range(5)]
+    assert funsearch == problem.instances_of("funsearch-weibull-5k")
 
 
 @pytest.mark.parametrize("baseline", BASELINES, ids=lambda b: b.name)
-def test_baselines_reproduce_published_numbers(
-    datasets: Path, baseline: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(REPO)  # the published keys are paths relative to the repository root
-    files = [k for k in baseline.published if k.startswith("json:")]
-    for name in ["orlib:../shared/datasets/orlib_binpack/binpack1.txt", *files]:
+def test_baselines_reproduce_published_numbers(baseline: Any) -> None:
+    """FunSearch's Table 1 on its own instances: OR1 and Weibull 5k (OR2-4: test_bin_packing)."""
+    assert {"or1", "or2", "or3", "or4", "funsearch-weibull-5k"} <= set(baseline.published)
+    for name in ("or1", "funsearch-weibull-5k"):
         value = excess(baseline.source, load_dataset(name))
         assert round(value, 2) == baseline.published[name]["excess_pct"]
 
@@ -99,3 +111,12 @@ def test_json_errors_and_unknown_names(tmp_path: Path) -> None:
         load_dataset(f"json:{tmp_path / 'missing.json'}")
     with pytest.raises(ProblemError, match="unknown bin packing data set 'weibull-7k'"):
         load_dataset("weibull-7k")
+
+
+def test_an_unknown_name_lists_the_names() -> None:
+    with pytest.raises(ProblemError) as error:
+        load_dataset("or9")
+    message = str(error.value)
+    assert "unknown bin packing data set 'or9'" in message
+    for name in ("or1", "or8", "funsearch-weibull-5k", "weibull-5k", "orlib:FILE"):
+        assert name in message

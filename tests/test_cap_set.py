@@ -37,7 +37,7 @@ def test_constant_priority_gives_two_to_the_n() -> None:
     for n in range(3, 9):
         output = run(constant, prepare({"n": n}))
         assert score({"n": n}, output) == {"size": 2.0**n, "score": 2.0**n}
-        assert all(set(np.base_repr(i, 3).zfill(n)) <= {"0", "1"} for i in output)
+        assert all(set(np.base_repr(i, 3).zfill(n)) <= {"0", "1"} for i in output["vectors"])
 
 
 @pytest.mark.parametrize(
@@ -47,13 +47,26 @@ def test_constant_priority_gives_two_to_the_n() -> None:
         lambda el, n: -np.inf if el[0] == 2 else el.count(1),  # never take some
         lambda el, n: float((hash(el) % 1000) / 7),  # scattered
         lambda el, n: np.int64(el.count(0)) * 2,  # numpy scalars
+        lambda el, n: float("nan") if el.count(2) == 1 else sum(el),  # nan first, as argmax
+        lambda el, n: np.inf if el[0] == 1 else -np.inf,  # only some, +inf first
+        lambda el, n: np.float64(el.count(0)) / (el.count(1) * 0),  # inf and nan (0/0)
     ],
 )
 def test_harness_matches_funsearch_loop(priority: Callable[..., Any]) -> None:
     for n in (3, 5):
-        output = run(priority, {"n": n})
-        assert output == funsearch_solve(priority, n)
+        with np.errstate(all="ignore"):
+            output = run(priority, {"n": n})
+            assert output["vectors"] == funsearch_solve(priority, n)
         assert score({"n": n}, output)["size"] <= BEST_KNOWN[n]
+
+
+def test_nan_priorities_are_counted_and_every_minus_inf_is_an_empty_set() -> None:
+    output = run(lambda el, n: float("nan") if el[0] == 2 else 1.0, {"n": 3})
+    assert output["nan_priorities"] == 9
+    assert score({"n": 3}, output)["nan_priorities"] == 9.0
+    empty = run(lambda el, n: -np.inf, {"n": 3})
+    assert empty == {"vectors": [], "nan_priorities": 0}
+    assert score({"n": 3}, empty) == {"size": 0.0, "score": 0.0}  # FunSearch: len(capset) 0
 
 
 @pytest.mark.parametrize(
@@ -62,7 +75,6 @@ def test_harness_matches_funsearch_loop(priority: Callable[..., Any]) -> None:
         (lambda el, n: None, "must return a number"),
         (lambda el, n: "high", "must return a number"),
         (lambda el, n: [1, 2], "must return a number"),
-        (lambda el, n: float("nan"), "nan"),
     ],
 )
 def test_harness_rejects_bad_priorities(priority: Callable[..., Any], message: str) -> None:
@@ -87,7 +99,8 @@ def test_a_maximum_cap_set_scores_its_size() -> None:
         ([0, -1], "out of range"),
         ([0, 1.0], "must be an int"),
         ([0, True], "must be an int"),
-        ([], "empty"),
+        ({"vectors": [0], "nan_priorities": -1}, "count"),
+        ({"vectors": [0]}, "expected"),
         ("012", "expected a list"),
     ],
 )

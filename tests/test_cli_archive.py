@@ -96,16 +96,19 @@ def test_lineage_json_and_table(db: str) -> None:
 
 def test_diff_is_unified(db: str) -> None:
     out = invoke("diff", "1", "2", "--db", db).stdout
-    assert "--- program 1 (score 1.0)" in out and "+++ program 2 (score 2.0)" in out
+    assert "--- program_1.py\t(program 1, score 1.0)" in out
+    assert "+++ program_1.py\t(program 2, score 2.0)" in out
     assert "-    return x\n" in out and "+    return 2 * x\n" in out
     assert "same source" in invoke("diff", "2", "2", "--db", db).stdout
 
 
 def test_runs_lists_problem_models_and_counts(db: str) -> None:
-    out = invoke("runs", "--db", db).stdout
-    assert all(text in out for text in ("tiny", "model-a, model-b", "running", "3"))
+    header, row = (line.split() for line in invoke("runs", "--db", db).stdout.splitlines())
+    listed = dict(zip(header, row, strict=True))
     runs = invoke_json("runs", "--db", db)
     assert runs[0]["summary"]["duplicates"] == 2
+    assert listed["problem"] == "tiny" and listed["models"] == "model-a,model-b"
+    assert (listed["status"], listed["dups"]) == (runs[0]["status"], "2")
 
 
 @pytest.mark.parametrize("args", [["stats", "ghost"], ["lineage", "99"], ["diff", "1", "99"]])
@@ -132,7 +135,7 @@ def test_lineage_of_a_resumed_run_is_intact(tmp_path: Path, tiny_problem_path: s
 
 @pytest.mark.parametrize(
     "command", [["runs"], ["top", "x"], ["show", "1"], ["stats", "x"], ["lineage", "1"],
-                ["diff", "1", "2"], ["export", "x", "--out", "best.py"]],
+                ["diff", "1", "2"], ["export", "x", "--out", "best.py"], ["failures"]],
     ids=lambda c: c[0],
 )  # fmt: skip
 def test_inspection_never_creates_an_archive(command: list[str], tmp_path: Path) -> None:

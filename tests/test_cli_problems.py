@@ -36,15 +36,38 @@ def test_program_source_accepts_full_programs_and_bare_functions(tmp_path: Path)
 def test_eval_a_function_on_a_dataset(tmp_path: Path, datasets: Path) -> None:
     program = tmp_path / "first_fit.py"
     program.write_text(FIRST_FIT)
-    orlib = datasets / "orlib_binpack" / "binpack1.txt"
-    data = evolve_json("eval", "bin_packing", str(program), "--dataset", f"orlib:{orlib}")
+    data = evolve_json("eval", "bin_packing", str(program), "--dataset", "or1", cwd=str(tmp_path))
     assert data["status"] == "ok" and round(data["metrics"]["excess_pct"], 2) == 6.42
-    assert len(data["scores"]) == 20
+    assert len(data["scores"]) == 20 and data["on"] == "dataset or1"
+    orlib = datasets / "orlib_binpack" / "binpack1.txt"  # the same file, by its path
+    by_file = evolve_json("eval", "bin_packing", str(program), "--dataset", f"orlib:{orlib}")
+    assert by_file["scores"] == data["scores"]
+    done = evolve("eval", "bin_packing", str(program), "--dataset", "or9")
+    assert done.returncode == 1 and "unknown bin packing data set 'or9'" in done.stderr
+    assert "or1, or2" in done.stderr and "funsearch-weibull-5k" in done.stderr
     done = evolve("eval", "cap_set", str(program), "--dataset", "n5")
     assert done.returncode == 1
     assert "cap_set on dataset n5: error" in done.stderr and "Traceback" not in done.stdout
     done = evolve("eval", "bin_packing", str(program), "--dataset", "json:nope.json")
     assert done.returncode == 1 and done.stderr.strip() == "error: nope.json: no such file"
+
+
+def test_problems_lists_the_packaged_data_sets() -> None:
+    rows = {row["name"]: row for row in evolve_json("problems")}
+    bin_packing = rows["bin_packing"]["datasets"]
+    assert {f"or{i}" for i in range(1, 9)} | {"funsearch-weibull-5k"} <= set(bin_packing)
+    assert "20 instances x 120 items, capacity 150" in bin_packing["or1"]
+    for name in ("tsp_construct", "tsp_gls"):
+        sets = rows[name]["datasets"]
+        assert {"eoh-tsp10", "eoh-tsp20", "eoh-tsp50", "eoh-tsp50-train"} <= set(sets)
+        assert "100 instances of 50 points" in sets["eoh-tsp50"]
+        assert "eil51, berlin52" in sets["tsplib:NAME"] and "pr1002" in sets["tsplib:NAME"]
+    assert {"builtin", "p3", "p3:train", "p3:test"} <= set(rows["puzzles"]["datasets"])
+    assert "1,715 puzzles" in rows["puzzles"]["datasets"]["p3"]
+    table = evolve("problems")
+    assert table.returncode == 0, table.stderr
+    for name in ("or1", "funsearch-weibull-5k", "eoh-tsp50", "tsplib:NAME", "p3:train"):
+        assert name in table.stdout, name
 
 
 def test_problems_and_new_problem(tmp_path: Path) -> None:

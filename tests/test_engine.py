@@ -36,6 +36,7 @@ def make_engine(
     concurrency: int = 3,
     strategy: FunSearchStrategy | None = None,
     audit_rate: float = 0.0,
+    ordered: bool = False,
 ) -> Engine:
     problem = problems.load(problem_path)
     strategy = strategy or FunSearchStrategy(FunSearchConfig(num_islands=2), seed=0)
@@ -49,7 +50,11 @@ def make_engine(
         gateway=Gateway([(llm, 1.0)], budget, random.Random(0)),
         strategy=strategy,
         limits=EngineLimits(
-            max_evals=max_evals, concurrency=concurrency, workers=2, audit_rate=audit_rate
+            max_evals=max_evals,
+            concurrency=concurrency,
+            workers=2,
+            audit_rate=audit_rate,
+            ordered=ordered,
         ),
         progress=progress,
     )
@@ -71,11 +76,14 @@ def counter_replies() -> FakeLLM:
     return FakeLLM(reply)
 
 
+@pytest.mark.parametrize("ordered", [False, True])
 def test_runs_to_exactly_max_evals_and_finds_better(
-    archive: Archive, tiny_problem_path: str
+    archive: Archive, tiny_problem_path: str, ordered: bool
 ) -> None:
     run = archive.create_run("r", "tiny", {}, 0)
-    engine = make_engine(archive, run, tiny_problem_path, counter_replies(), max_evals=12)
+    engine = make_engine(
+        archive, run, tiny_problem_path, counter_replies(), max_evals=12, ordered=ordered
+    )
     progress = asyncio.run(engine.run())
     assert progress.evaluations == 12  # the seed counts as one evaluation
     assert progress.best_score == 0.0  # 3*x + 1 is exact
@@ -84,7 +92,10 @@ def test_runs_to_exactly_max_evals_and_finds_better(
     assert archive.summary(run.id).evaluations == 12
 
 
-def test_failures_are_stored_as_data(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_failures_are_stored_as_data(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     replies = iter(
         [
             "I cannot help with that.",  # no code
@@ -97,7 +108,9 @@ def test_failures_are_stored_as_data(archive: Archive, tiny_problem_path: str) -
     llm = FakeLLM(lambda request: next(replies, fence("def f(x):\n    return x + 1")))
     run = archive.create_run("r", "tiny", {}, 0)
     progress = asyncio.run(
-        make_engine(archive, run, tiny_problem_path, llm, max_evals=5, concurrency=1).run()
+        make_engine(
+            archive, run, tiny_problem_path, llm, max_evals=5, concurrency=1, ordered=ordered
+        ).run()
     )
     kinds = set(progress.errors)
     assert {"patch:no_code", "sandbox:error", "invalid_output"} <= kinds
@@ -115,8 +128,9 @@ def test_error_text_reaches_a_later_prompt(archive: Archive, tiny_problem_path: 
     assert "boom 42" in later_prompt
 
 
+@pytest.mark.parametrize("ordered", [False, True])
 def test_syntactic_duplicates_are_not_evaluated_again(
-    archive: Archive, tiny_problem_path: str
+    archive: Archive, tiny_problem_path: str, ordered: bool
 ) -> None:
     # the same program, written three ways (comment, spacing, local name)
     bodies = [
@@ -127,7 +141,9 @@ def test_syntactic_duplicates_are_not_evaluated_again(
     replies = iter(bodies)
     llm = FakeLLM(lambda request: fence(next(replies, "def f(x):\n    return 3 * x + 1")))
     run = archive.create_run("r", "tiny", {}, 0)
-    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
+    engine = make_engine(
+        archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1, ordered=ordered
+    )
     progress = asyncio.run(engine.run())
     assert progress.duplicates == 2
     assert len(engine.evaluator.sandbox.jobs) == 6  # probe + train: seed, 2*x, 3*x+1
@@ -137,19 +153,25 @@ def test_syntactic_duplicates_are_not_evaluated_again(
     )
 
 
+@pytest.mark.parametrize("ordered", [False, True])
 def test_llm_failures_are_recorded_and_a_dead_llm_stops_the_run(
-    archive: Archive, tiny_problem_path: str
+    archive: Archive, tiny_problem_path: str, ordered: bool
 ) -> None:
     down = Completion(model="fake", text="", error="HTTP 500", error_kind="server_error")
     llm = FakeLLM(lambda request: down)
     run = archive.create_run("r", "tiny", {}, 0)
-    progress = asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=50).run())
+    progress = asyncio.run(
+        make_engine(archive, run, tiny_problem_path, llm, max_evals=50, ordered=ordered).run()
+    )
     assert "failed 20 times in a row" in progress.stop_reason
     assert progress.errors["llm:server_error"] >= 20
     assert archive.summary(run.id).llm_calls == progress.llm_calls
 
 
-def test_call_budget_is_never_overshot(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_call_budget_is_never_overshot(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     run = archive.create_run("r", "tiny", {}, 0)
     engine = make_engine(
         archive,
@@ -159,6 +181,7 @@ def test_call_budget_is_never_overshot(archive: Archive, tiny_problem_path: str)
         max_evals=100,
         max_calls=7,
         concurrency=5,
+        ordered=ordered,
     )
     progress = asyncio.run(engine.run())
     assert progress.llm_calls == 7 and archive.summary(run.id).llm_calls == 7
@@ -194,11 +217,16 @@ def test_requests_carry_parents_best_last(archive: Archive, tiny_problem_path: s
     assert "def f" in request.parent_source and request.entry == "f"
 
 
-def test_time_limit_abandons_slow_calls(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_time_limit_abandons_slow_calls(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     problem_llm = counter_replies()
     problem_llm.latency_s = 30.0  # far beyond the time limit
     run = archive.create_run("r", "tiny", {}, 0)
-    engine = make_engine(archive, run, tiny_problem_path, problem_llm, max_evals=100)
+    engine = make_engine(
+        archive, run, tiny_problem_path, problem_llm, max_evals=100, ordered=ordered
+    )
     engine.gateway.budget.limits = BudgetLimits(time_limit_s=0.5)
     started = time.monotonic()
     progress = asyncio.run(engine.run())
@@ -219,12 +247,15 @@ SAME_FUNCTION = [  # written three different ways, computing the same thing
 ]
 
 
+@pytest.mark.parametrize("ordered", [False, True])
 def test_functional_duplicates_skip_the_full_evaluation(
-    archive: Archive, tiny_problem_path: str
+    archive: Archive, tiny_problem_path: str, ordered: bool
 ) -> None:
     run = archive.create_run("r", "tiny", {}, 0)
     llm = scripted([*SAME_FUNCTION, "def f(x):\n    return 2 * x + 0.5"])
-    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1)
+    engine = make_engine(
+        archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1, ordered=ordered
+    )
     progress = asyncio.run(engine.run())
     twins = [p for p in archive.iter_programs(run.id) if p.duplicate_kind == "functional"]
     assert len(twins) == 2 and progress.duplicates == 2
@@ -248,12 +279,22 @@ def test_audits_measure_collisions(archive: Archive, tiny_problem_path: str) -> 
     assert summary.audits == 2 and summary.collisions == 0 and summary.collision_rate == 0.0
 
 
-def test_overlapping_audits_of_functional_twins(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_overlapping_audits_of_functional_twins(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     """Twins audited at the same time both claim their functional hash (cap set crashed)."""
     run = archive.create_run("r", "tiny", {}, 0)
     same = [f"def f(x):\n    return {k} * x - {k - 2} * x" for k in range(3, 12)]
     engine = make_engine(
-        archive, run, tiny_problem_path, scripted(same), max_evals=8, concurrency=3, audit_rate=1.0
+        archive,
+        run,
+        tiny_problem_path,
+        scripted(same),
+        max_evals=8,
+        concurrency=3,
+        audit_rate=1.0,
+        ordered=ordered,
     )
     asyncio.run(engine.run())
     audited = [p for p in archive.iter_programs(run.id) if p.duplicate_kind == "functional_audit"]
@@ -272,21 +313,36 @@ def test_probe_failure_stops_the_cascade(archive: Archive, tiny_problem_path: st
     assert len(engine.evaluator.sandbox.jobs) == 2 + 1  # seed (probe + train), the failed probe
 
 
-def test_cached_failures_match_the_archive(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_cached_failures_match_the_archive(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     llm = scripted([f"def f(x):\n    raise ValueError('boom {i}')" for i in range(6)])
     run = archive.create_run("r", "tiny", {}, 0)
-    engine = make_engine(archive, run, tiny_problem_path, llm, max_evals=7, concurrency=2)
+    engine = make_engine(
+        archive, run, tiny_problem_path, llm, max_evals=7, concurrency=2, ordered=ordered
+    )
     asyncio.run(engine.run())
     seed = next(p.id for p in archive.iter_programs(run.id) if p.is_seed)
     cached = engine._failures.of([seed])
-    assert [r.id for r in cached] == [r.id for r in archive.recent_failures(run.id, [seed])]
-    assert len(cached) == 3
+    stored = archive.recent_failures(run.id, [seed], limit=engine._failures.limit)
+    assert [r.id for r in cached] == [r.id for r in stored]
+    assert len(cached) == 6
 
 
-def test_target_score_stops_the_run(archive: Archive, tiny_problem_path: str) -> None:
+@pytest.mark.parametrize("ordered", [False, True])
+def test_target_score_stops_the_run(
+    archive: Archive, tiny_problem_path: str, ordered: bool
+) -> None:
     run = archive.create_run("r", "tiny", {}, 0)
     engine = make_engine(
-        archive, run, tiny_problem_path, counter_replies(), max_evals=100, concurrency=1
+        archive,
+        run,
+        tiny_problem_path,
+        counter_replies(),
+        max_evals=100,
+        concurrency=1,
+        ordered=ordered,
     )
     engine.limits = replace(engine.limits, target_score=0.0)  # 3*x + 1 is exact: score 0
     progress = asyncio.run(engine.run())

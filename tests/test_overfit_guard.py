@@ -209,7 +209,7 @@ def test_a_real_run_flags_a_memoriser_and_export_refuses_it(
         assert "--allow-overfit" in refused.stderr and says in " ".join(refused.stderr.split())
     for extra in ([], ["--program", str(memoriser)]):
         done = evolve_json(
-            "export", "memo", "--out", str(out), "--db", db, "--allow-overfit", *extra
+            "export", "memo", "--out", str(out), "--db", db, "--allow-overfit", "--force", *extra
         )
         assert done["overfit"] is True and done["program_id"] == memoriser  # the search's best
         assert "# WARNING" in out.read_text() and ".get(x, 0)" in out.read_text()

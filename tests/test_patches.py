@@ -170,7 +170,10 @@ def test_search_touching_a_marker_is_refused() -> None:
 
 
 def test_incomplete_search_replace_block() -> None:
-    assert kind_of("<<<<<<< SEARCH\n    return -helper(gap)\n=======\n    return 0\n") == "no_code"
+    cut = "<<<<<<< SEARCH\n    return -helper(gap)\n=======\n    return 0\n"
+    assert kind_of(cut) == "truncated"  # the reply ends inside the block: cut off
+    malformed = "<<<<<<< SEARCH\n    return -helper(gap)\n    return 0\n>>>>>>> REPLACE\n"
+    assert kind_of(malformed) == "no_code"
 
 
 def test_edit_that_breaks_syntax() -> None:
@@ -181,10 +184,16 @@ def test_edit_that_breaks_syntax() -> None:
 
 
 def test_edit_that_removes_the_entry() -> None:
+    reply = diff(extract_function(PARENT, "priority"), "")
+    assert kind_of(reply) == "missing_entry"
+
+
+def test_edit_that_renames_the_entry_is_named_back() -> None:
     reply = diff(
         "def priority(item: float, bins: np.ndarray) -> np.ndarray:\n", "def p(item, bins):\n"
     )
-    assert kind_of(reply) == "missing_entry"
+    block = child_block(apply_reply(PARENT, reply, "priority"))
+    assert "def priority(item, bins):\n" in block and "def p(" not in block
 
 
 # --- fenced code -------------------------------------------------------------------------
@@ -252,8 +261,15 @@ def test_fenced_full_program_changing_outside_is_refused() -> None:
 
 
 def test_full_program_without_entry() -> None:
-    program = PARENT.replace("def priority(", "def priority2(")
+    entry = extract_function(PARENT, "priority")
+    program = PARENT.replace(entry, "")
     assert kind_of(f"```python\n{program}```") == "missing_entry"
+
+
+def test_full_program_with_a_renamed_entry_is_named_back() -> None:
+    program = PARENT.replace("def priority(", "def priority_v2(")
+    block = child_block(apply_reply(PARENT, f"```python\n{program}```", "priority"))
+    assert "def priority(item: float" in block and "priority_v2" not in block
 
 
 def test_last_fence_that_defines_entry_wins() -> None:
@@ -274,7 +290,7 @@ def test_fenced_helper_only_is_merged() -> None:
 def test_unclosed_fence_from_a_cut_off_reply() -> None:
     reply = "Here it is:\n```python\ndef priority(item, bins):\n    return -(bins - item)\n"
     assert "return -(bins - item)" in child_block(apply_reply(PARENT, reply, "priority"))
-    assert kind_of("```python\ndef priority(item, bins):\n    return -(bins -") == "syntax_error"
+    assert kind_of("```python\ndef priority(item, bins):\n    return -(bins -") == "truncated"
 
 
 def test_bare_code_without_fence() -> None:
@@ -298,7 +314,6 @@ def test_syntax_error_in_fenced_code_reports_line() -> None:
     [
         "",
         "I am not sure how to improve this.",
-        "<think>Let me think about bins... def priority(",
         "priority should favour tight bins",
     ],
 )

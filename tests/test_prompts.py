@@ -86,17 +86,51 @@ def test_metrics_sorted_and_limited() -> None:
 
 
 def test_failures_included_truncated_and_recent_only() -> None:
-    traceback = "\n".join(f"  frame {i}" for i in range(40)) + "\nZeroDivisionError: boom"
+    error = "ZeroDivisionError: boom\n" + "\n".join(f"  note {i}" for i in range(40))
     excerpt = "\n".join(f"line_{i} = {i}" for i in range(50))
-    failures = [Failure(f"old_{i}", "x") for i in range(5)]
-    failures.append(Failure("runtime_error", traceback, excerpt))
+    failures = [Failure("runtime_error", error, excerpt)]
+    failures += [Failure(f"old_{i}", f"Error {i}: x") for i in range(5)]  # newest first
     user = messages(failures=failures)[1]["content"]
-    assert "old_0" not in user and f"old_{5 - MAX_FAILURES + 1}" in user
     assert "runtime_error" in user and "ZeroDivisionError: boom" in user
-    assert "frame 39" in user and f"frame {39 - MAX_ERROR_LINES}" not in user
-    assert "frame 0\n" not in user and "..." in user
+    assert f"old_{MAX_FAILURES - 2}" in user and f"old_{MAX_FAILURES - 1}" not in user
+    assert f"note {MAX_ERROR_LINES - 2}" in user and f"note {MAX_ERROR_LINES - 1}" not in user
+    assert "..." in user
     assert f"line_{MAX_EXCERPT_LINES - 1} =" in user and f"line_{MAX_EXCERPT_LINES} =" not in user
     assert user.index("runtime_error") < user.index("Write an improved version")
+
+
+CANDIDATE_ERROR = """\
+ZeroDivisionError: float division by zero
+Traceback (most recent call last):
+  File "/opt/venv/lib/python3.11/site-packages/numpy/core/fromnumeric.py", line 59, in _wrapfunc
+    return bound(*args, **kwds)
+  File "<candidate>", line {line}, in priority
+    return 1.0 / (item - item)
+           ~~~~^~~~~~~~~~~~~~~
+--- stderr (tail) ---
+/opt/venv/lib/python3.11/site-packages/numpy/core/_methods.py:118: RuntimeWarning: oops"""
+
+
+def test_failures_show_the_candidates_frames_not_internals_nor_paths() -> None:
+    failure = Failure("sandbox:error", CANDIDATE_ERROR.format(line=7))
+    user = messages(failures=[failure])[1]["content"]
+    shown = user.split("### Recent failed")[1]
+    assert "ZeroDivisionError: float division by zero" in shown
+    assert "line 7, in priority" in shown and "return 1.0 / (item - item)" in shown
+    assert "_wrapfunc" not in shown and "/opt/venv" not in shown and "site-packages" not in shown
+    assert "numpy/core/_methods.py:118: RuntimeWarning" in shown
+
+
+def test_repeated_failures_are_one_line_with_a_count() -> None:
+    failures = [
+        Failure("sandbox:error", CANDIDATE_ERROR.format(line=n), f"x = {n}") for n in (9, 8, 7)
+    ]
+    failures.insert(1, Failure("patch:no_code", "the reply has no code"))
+    user = messages(failures=failures)[1]["content"]
+    shown = user.split("### Recent failed")[1]
+    assert shown.count("ZeroDivisionError") == 1 and "sandbox:error (3 times" in shown
+    assert "line 9, in priority" in shown and "x = 9" in shown  # the newest one
+    assert "patch:no_code: the reply has no code" in shown
 
 
 def test_failure_excerpt_shows_the_block_of_a_full_program() -> None:

@@ -155,9 +155,25 @@ def test_p3_loads_with_its_split(datasets: Path) -> None:
         load_suite(f"p3:{path}:train", "test")
 
 
-def test_p3_reference_solutions_pass(datasets: Path) -> None:
+def test_p3_is_packaged_and_named(
+    datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # packaged files never resolve from the working directory
+    everything = load_suite("p3")
+    assert len(everything) == 1715 and everything[0]["name"] == "Study_1:0"
+    assert everything == load_suite(f"p3:{datasets / 'p3' / 'puzzles.json'}")
+    train, test = load_suite("p3:train"), load_suite("p3", "test")
+    assert (len(train), len(test), len(load_suite("p3:test", "test"))) == (636, 1009, 1009)
+    assert {p["name"] for p in train} == {p["name"] for p in load_suite("p3", "train")}
+    with pytest.raises(ProblemError, match="names split 'test' but --split is 'train'"):
+        load_suite("p3:test", "train")
+    with pytest.raises(ProblemError, match=r"unknown puzzle suite 'train'; .*builtin, p3, "):
+        load_suite("train")  # a split alone is not a suite
+
+
+def test_p3_reference_solutions_pass() -> None:
     """P3's own `sat` sources (which use `List` unimported) run under the check."""
-    puzzles = load_suite(f"p3:{datasets / 'p3' / 'puzzles.json'}")
+    puzzles = load_suite("p3")
     chosen = [p for p in puzzles if p["sol_bodies"] and "List" in p["sat"]][:3]
     for entry in chosen:
         made = puzzle_problem(entry)

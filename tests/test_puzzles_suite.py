@@ -66,7 +66,7 @@ def test_eval_refuses_unknown_puzzles(tmp_path: Path) -> None:
 
 def test_a_suite_run_reports_solved_and_pass_at_k(db_url: str) -> None:
     report = evolve_json(
-        "run", "puzzles", "--suite", "builtin", "--model", "builtin:mutate",
+        "run", "puzzles", "--dataset", "builtin", "--model", "builtin:mutate",
         "--max-evals", "26", "--max-llm-calls", "39", "--workers", "2",
         "--db", db_url, "--run-name", "suite",
         timeout=120,
@@ -81,5 +81,5 @@ def test_a_suite_run_reports_solved_and_pass_at_k(db_url: str) -> None:
 
 
 def test_suite_needs_the_puzzles_problem() -> None:
-    done = evolve("run", "bin_packing", "--suite", "builtin")
-    assert done.returncode == 2 and "run puzzles --suite" in done.stderr
+    done = evolve("run", "bin_packing", "--dataset", "builtin")
+    assert done.returncode == 2 and "run puzzles --dataset" in done.stderr

@@ -37,7 +37,6 @@ from tests.cheat_battery import (
     Cheat,
     EvalVerdicts,
     HonestScores,
-    data_root,
     evaluate_cheat,
     evolve_eval,
     is_honest,
@@ -84,10 +83,7 @@ def test_cheat_gets_no_more_than_its_honest_score_from_evolve_eval(
 
 
 def test_p3_reference_solutions_are_out_of_reach(tmp_path: Path) -> None:
-    """pz_read_answer_key on P3 puzzles: their sol_bodies sit in puzzles.json."""
-    root = data_root()
-    if root is None:
-        pytest.skip("../shared/datasets is not present")
+    """pz_read_answer_key on P3 puzzles: their sol_bodies sit in the packaged puzzles.json."""
     text = (CHEATS / "pz_read_answer_key.py").read_text()
     block = text.split("# EVOLVE-BLOCK-START\n", 1)[1].split("# EVOLVE-BLOCK-END", 1)[0]
     names = ["Study_1:0", "Study_3:0", "Study_9:0"]  # the template's answer solves none
@@ -95,8 +91,7 @@ def test_p3_reference_solutions_are_out_of_reach(tmp_path: Path) -> None:
     solutions.write_text(
         json.dumps({n: block.replace('_PUZZLE = "Reverse:0"', f"_PUZZLE = {n!r}") for n in names})
     )
-    done = evolve("eval", "puzzles", str(solutions), "--suite", f"p3:{root}/p3/puzzles.json",
-                  "--json", timeout=300)  # fmt: skip
+    done = evolve("eval", "puzzles", str(solutions), "--dataset", "p3", "--json", timeout=300)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["solved"] == 0, report["per_puzzle"]

@@ -185,13 +185,33 @@ def test_candidate_cannot_import_the_project_or_other_packages(
     assert len(verdicts) == len(names) and "read" not in verdicts, verdicts
 
 
+# the packaged data sets (problems/data), relative to the `datasets` fixture's folder
+PACKAGED = ["orlib_binpack/binpack1.txt", "orlib_binpack/weibull5k_funsearch.json",
+            "tsplib/eil51.opt.tour", "tsplib/optimal_lengths.json",
+            "tsp_random/eoh_tsp_test_n50.npy", "p3/puzzles.json", "p3", "."]  # fmt: skip
+
+
+def test_readable_paths_never_cover_the_packaged_data(datasets: Path) -> None:
+    """The package's data lies beneath the directory that holds this project's packages
+    (the source tree, or site-packages when installed), which no rule may cover."""
+    files = [path for path in datasets.rglob("*") if path.is_file()]
+    assert len(files) > 80
+    paths = readable_paths(["numpy"])
+    # Not even for a problem that lists this project's own packages among its preloads.
+    with_own = readable_paths(["numpy", "problems", "problems.data", "evolve", "archive"])
+    assert with_own == paths
+    for path in [datasets, *files]:
+        real = os.path.realpath(path)
+        assert not any(real == p or real.startswith(p + os.sep) for p in paths), path
+
+
 def test_candidate_cannot_read_the_data_sets(
     sandbox: Sandbox, active: set[str], datasets: Path
 ) -> None:
     need(active, "landlock reads")
-    some_file = next(p for p in sorted(datasets.rglob("*")) if p.is_file())
-    paths = [str(datasets), str(some_file), str(some_file.parent)]
-    assert attempts(sandbox, paths) == ["PermissionError"] * 3
+    paths = [str(datasets / name) for name in PACKAGED]
+    assert all(os.path.exists(path) for path in paths)  # what the sandbox must hide exists
+    assert attempts(sandbox, paths) == ["PermissionError"] * len(paths)
 
 
 def test_candidate_cannot_read_an_archive(

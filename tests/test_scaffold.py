@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from evolve.cli_problems import evaluate_file
-from evolve.scaffold import FILES, scaffold
-from problems import ProblemError, load
+from evolve.scaffold import FILES, MINIMAL_FILES, scaffold
+from problems import ProblemError, available, load
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -50,8 +50,27 @@ def test_refuses_bad_targets(tmp_path: Path, name: str, message: str) -> None:
     (tmp_path / "taken" / "x").write_text("")
     with pytest.raises(ProblemError, match=message):
         scaffold(tmp_path / name)
-    with pytest.raises(ProblemError, match="unknown built-in problem"):
+    with pytest.raises(ProblemError, match=r"unknown starting point 'nope'.*minimal"):
         scaffold(tmp_path / "fresh", from_problem="nope")
+
+
+def test_minimal_start_is_the_smallest_working_problem(tmp_path: Path) -> None:
+    folder = scaffold(tmp_path / "tiniest", from_problem="minimal")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(MINIMAL_FILES)
+    problem = load(folder)
+    assert problem.name == "tiniest" and problem.harness_ref == "tiniest:run"
+    evaluation, _ = evaluate_file(problem, folder / "template.py", split="probe")
+    assert evaluation.ok and evaluation.score == -9.0  # f(x) = x against 3x + 1 at 1 and 7
+    assert sorted(scaffold(tmp_path / "named", from_problem="curve-fit").iterdir()) == sorted(
+        (tmp_path / "named" / name) for name in FILES
+    )
+
+
+@pytest.mark.parametrize("builtin", available())
+def test_every_builtin_copies_under_its_new_name(tmp_path: Path, builtin: str) -> None:
+    folder = scaffold(tmp_path / f"my_{builtin}", from_problem=builtin)
+    problem = load(folder)
+    assert problem.name == f"my_{builtin}" and problem.entry == load(builtin).entry
 
 
 def test_loader_names_file_and_line_of_bugs(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,26 @@ from tests.fakes import in_process_sandbox
 REPO = Path(__file__).resolve().parent.parent
 
 
+PREPARED: list[PreparedRun] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_prepared_runs() -> Iterator[None]:
+    """A prepared run holds its run (and renews the hold) until closed."""
+    yield
+    while PREPARED:
+        PREPARED.pop().close()
+
+
 def prepare(db: str, name: str, problem: str = "bin_packing", **options: Any) -> PreparedRun:
     overrides = {"problem": problem, "db": db, "run_name": name, "max_evals": 5, **options}
-    return prepare_run(overrides)
+    PREPARED.append(prepare_run(overrides))
+    return PREPARED[-1]
 
 
 def resume(db: str, name: str, **options: Any) -> PreparedRun:
-    return prepare_run({"db": db, **options}, resume=name)
+    PREPARED.append(prepare_run({"db": db, **options}, resume=name))
+    return PREPARED[-1]
 
 
 def test_two_runs_draw_different_test_instances_and_the_stored_seed_reproduces_them(
@@ -71,7 +85,8 @@ def test_secret_train_draws_train_and_probe_too(db_url: str) -> None:
 
 def test_resume_reuses_the_stored_seeds(db_url: str) -> None:
     first = prepare(db_url, "a", secret_train=True)
-    first.archive.close()
+    PREPARED.remove(first)
+    first.close()  # frees the run: another process may resume it
     again = resume(db_url, "a")
     assert again.run.draw_seeds == first.run.draw_seeds
     for split in ("train", "probe", "test"):

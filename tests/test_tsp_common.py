@@ -13,7 +13,6 @@ from problems.tsp_common import (
     aggregate,
     distance_matrix,
     load_dataset,
-    load_npy,
     load_tsplib,
     nearest_neighbour,
     read_opt_tour,
@@ -22,6 +21,7 @@ from problems.tsp_common import (
     tour_length,
     uniform,
 )
+from problems.tsp_common.datasets import tsplib_names
 
 
 def nn_mean_length(data: dict[str, Any]) -> float:
@@ -42,12 +42,24 @@ def test_reevo_recipe_reproduces_published_nearest_neighbour() -> None:
     assert nn_mean_length(reevo("test20")) == pytest.approx(4.446566634076893, abs=1e-9)
 
 
-def test_eoh_sets_reproduce_published_nearest_neighbour(datasets: Path) -> None:
-    folder = datasets / "tsp_random"
-    for name, expected in [("n20", 4.558), ("n50", 7.014)]:
-        data = load_npy(folder / f"eoh_tsp_test_{name}.npy")
+def test_eoh_sets_reproduce_published_nearest_neighbour() -> None:
+    for name, expected in [("eoh-tsp10", 3.124), ("eoh-tsp20", 4.558), ("eoh-tsp50", 7.014)]:
+        data = load_dataset(name)
         assert len(data) == 100
         assert round(nn_mean_length(data), 3) == expected
+
+
+def test_eoh_sets_by_name_and_by_file(
+    datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # packaged files never resolve from the working directory
+    shapes = {"eoh-tsp10": (100, 10), "eoh-tsp20": (100, 20), "eoh-tsp50": (100, 50),
+              "eoh-tsp50-train": (64, 50)}  # fmt: skip
+    for name, (count, n_nodes) in shapes.items():
+        coords = np.asarray([inst["coords"] for inst in load_dataset(name).values()])
+        assert coords.shape == (count, n_nodes, 2) and 0 <= coords.min() <= coords.max() <= 1
+    by_file = load_dataset(f"npy:{datasets / 'tsp_random' / 'eoh_tsp_test_n50.npy'}")
+    assert by_file == load_dataset("eoh-tsp50") and "eoh_tsp_test_n50_0" in by_file
 
 
 def test_tsplib_optimum_and_opt_tour(datasets: Path) -> None:
@@ -60,6 +72,21 @@ def test_tsplib_optimum_and_opt_tour(datasets: Path) -> None:
         metrics = score(instance, tour[start:] + tour[:start])
         assert metrics["gap_pct"] == 0.0 and metrics["length"] == instance["optimum"]
     assert load_dataset(f"tsplib:{folder / 'eil51.tsp'}")["eil51"]["optimum"] == 426.0
+
+
+def test_packaged_tsplib_instances_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (eil51,) = load_dataset("tsplib:eil51").values()
+    assert eil51["optimum"] == 426.0 and len(eil51["coords"]) == 51
+    names = tsplib_names()
+    assert len(names) == 49 and names[0] == "eil51" and names[-1] == "pr1002"
+    for name in names:  # every packaged instance loads, with its optimum
+        (instance,) = load_dataset(f"tsplib:{name}").values()
+        assert instance["name"] == name and instance["optimum"] > 0
+    with pytest.raises(ProblemError, match=r"no packaged TSPLIB instance 'eil52'; .*eil51, "):
+        load_dataset("tsplib:eil52")
+    with pytest.raises(ProblemError, match=r"eil51\.tsp: cannot read"):
+        load_dataset("tsplib:eil51.tsp")  # a file name is a path: none here
 
 
 def test_tsplib_optimum_from_opt_tour_alone(datasets: Path, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ def test_seed_is_nearest_neighbour_and_returns_plain_ints() -> None:
         (lambda cur, dst, unvisited, d: cur, "already visited"),
         (lambda cur, dst, unvisited, d: len(d), "node 12, which does not exist"),
         (lambda cur, dst, unvisited, d: -1, "does not exist"),
-        (lambda cur, dst, unvisited, d: float(unvisited[0]), "must return a node index"),
+        (lambda cur, dst, unvisited, d: unvisited[0] + 0.5, "must return a node index"),
         (lambda cur, dst, unvisited, d: True, "must return a node index"),
         (lambda cur, dst, unvisited, d: None, "must return a node index"),
         (lambda cur, dst, unvisited, d: unvisited, "must return a node index"),
@@ -69,7 +68,8 @@ def test_builtin_problem_loads_and_seed_evaluates_in_process() -> None:
     problem = load("tsp_construct")
     assert problem.entry == "select_next_node"
     assert problem.prepare_ref == "problems.tsp_construct.harness:prepare"
-    assert set(problem.datasets) >= {"reevo:SPLIT", "npy:FILE", "tsplib:FILE"}
+    assert set(problem.datasets) >= {"reevo:SPLIT", "npy:FILE", "tsplib:FILE", "tsplib:NAME"}
+    assert {"eoh-tsp10", "eoh-tsp20", "eoh-tsp50", "eoh-tsp50-train"} <= set(problem.datasets)
     assert len(instances("train")) == 64 and len(instances("probe")) == 2
     probe = evaluate(problem.template, instances("probe"))
     assert probe["score"] == -probe["mean_length"] and 3 < probe["mean_length"] < 6
@@ -77,13 +77,12 @@ def test_builtin_problem_loads_and_seed_evaluates_in_process() -> None:
     assert round(test["mean_length"], 2) == 6.89  # ReEvo's test50, published
 
 
-def test_baseline_reproduces_its_published_numbers(datasets: Path) -> None:
+def test_baseline_reproduces_its_published_numbers() -> None:
     problem = load("tsp_construct")
     (baseline,) = problem.baselines
-    repo = Path(__file__).resolve().parent.parent
+    assert {"eoh-tsp20", "eoh-tsp50"} <= set(baseline.published)  # EoH's, packaged
     for dataset, published in baseline.published.items():
-        spec = dataset.replace("npy:../", f"npy:{repo.parent}/")
-        metrics = evaluate(baseline.source, problem.instances_of(spec))
+        metrics = evaluate(baseline.source, problem.instances_of(dataset))
         digits = len(str(published["mean_length"]).split(".")[1])
         assert round(metrics["mean_length"], digits) == published["mean_length"], dataset
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,12 +11,11 @@ from problems import load
 from problems.tsp_common import (
     REEVO_GLS_MEAN_OPTIMUM,
     distance_matrix,
-    load_tsplib,
     nearest_neighbour,
     reevo_gls,
     uniform,
 )
-from problems.tsp_gls import instances, prepare, run
+from problems.tsp_gls import instances, prepare, run, score
 from problems.tsp_gls.localsearch import local_search, local_search_at, tour_cost
 
 COORDS = np.asarray(uniform(40, 1, seed=4)["uniform40_0"]["coords"])
@@ -72,8 +70,28 @@ def test_builtin_problem_loads_and_guidance_beats_plain_local_search() -> None:
 def test_harness_returns_plain_ints_and_unprepared_instances_work() -> None:
     instance = {"coords": COORDS.tolist(), "iterations": 2}
     update = lambda d, tour, used: d + used  # noqa: E731
-    tour = run(update, instance)
-    assert tour == run(update, prepare(instance)) and all(type(i) is int for i in tour)
+    output = run(update, instance)
+    tour = output["tour"]
+    assert output == run(update, prepare(instance)) and all(type(i) is int for i in tour)
+    assert output["nonfinite_guides"] == 0
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        lambda d, tour, used: d * np.nan,
+        lambda d, tour, used: d / used,  # 0/0 and x/0 where an edge was never penalised
+        lambda d, tour, used: np.where(used > 0, np.inf, d),
+    ],
+)
+def test_non_finite_guides_are_used_as_numpy_does_and_counted(update: Any) -> None:
+    instance = prepare({"coords": COORDS.tolist(), "iterations": 3})
+    with np.errstate(all="ignore"):
+        output = run(update, instance)
+    assert sorted(output["tour"]) == list(range(40)) and output["nonfinite_guides"] > 0
+    metrics = score({"coords": COORDS.tolist()}, output)
+    assert metrics["nonfinite_guides"] == output["nonfinite_guides"]
+    assert np.isfinite(metrics["score"])  # the true length: guides only steer
 
 
 @pytest.mark.parametrize(
@@ -81,7 +99,6 @@ def test_harness_returns_plain_ints_and_unprepared_instances_work() -> None:
     [
         (lambda d, tour, used: d[:-1], r"shape \(40, 40\)"),
         (lambda d, tour, used: None, "shape"),
-        (lambda d, tour, used: d * np.nan, "nan or inf"),
         (lambda d, tour, used: "far", "array of numbers"),
     ],
 )
@@ -97,12 +114,12 @@ def test_candidate_gets_copies() -> None:
         used[:] = 1e9
         return d + 1
 
-    tour = run(vandal, prepare({"coords": COORDS.tolist(), "iterations": 2}))
+    tour = run(vandal, prepare({"coords": COORDS.tolist(), "iterations": 2}))["tour"]
     assert sorted(tour) == list(range(40))
 
 
-def test_gap_on_tsplib_and_reevo_gls_recipe(datasets: Path) -> None:
-    data = load_tsplib(datasets / "tsplib" / "eil51.tsp")
+def test_gap_on_tsplib_and_reevo_gls_recipe() -> None:
+    data = load("tsp_gls").instances_of("tsplib:eil51")
     data["eil51"]["iterations"] = 3
     metrics = evaluate(load("tsp_gls").template, data)
     assert 0 <= metrics["gap_pct"] < 10 and metrics["score"] == -metrics["gap_pct"]

@@ -25,7 +25,6 @@ from problems.bin_packing.scoring import aggregate, l1_bound, score
 __all__ = [
     "BASELINES",
     "DATASETS",
-    "ORLIB_DATA",
     "SPLIT_SIZES",
     "DatasetError",
     "aggregate",
@@ -58,11 +57,15 @@ bins as items, all empty at the start (capacity 100; item sizes are integers fro
 100, drawn from a Weibull distribution).
 
 For each item, the harness calls `priority(item, bins)` where `item` is the item's size
-and `bins` is a numpy array with the remaining capacity of every bin the item fits in
-(every entry is >= item; a bin still at full capacity is an unused bin). It must return a
-numpy array of the same length with one finite number per bin. The item goes into the
-bin with the HIGHEST priority (the first one on ties), and that bin's remaining capacity
-drops by the item's size.
+(a Python int) and `bins` is a numpy array with the remaining capacity of every bin the
+item fits in (every entry is >= item, so `bins - item` can be 0: an exact fit; a bin
+still at full capacity is an unused bin). It returns one number per bin (a numpy array
+of the same length as `bins`), and the item goes into bin `np.argmax(priorities)`: the
+HIGHEST priority, the first one on ties. As in FunSearch, +inf beats every finite
+number and nan beats everything (the first nan wins); a single number instead of an
+array picks the first bin. The metrics `nonfinite_priorities` and `scalar_priorities`
+count the items that got such priorities. Returning None, a different number of
+priorities than bins, or values that are not real numbers is an error.
 
 Goal: use as few bins as possible. The score is minus the excess, in percent, of the
 bins used over the L1 lower bound ceil(sum of sizes / capacity), averaged over several
@@ -77,20 +80,15 @@ FIRST_FIT = TEMPLATE.replace("    return -(bins - item)\n", "    return -np.aran
 if FIRST_FIT == TEMPLATE:
     raise ProblemError(f"{__file__}: template.py's priority no longer returns best fit")
 
-# OR-Library's files and FunSearch's own Weibull 5k draw, relative to the repository root
-# (see PROVENANCE.md there); benchmarks/problem_baselines.py resolves them from the root.
-ORLIB_DATA = "../shared/datasets/orlib_binpack"
-_FUNSEARCH_5K = f"json:{ORLIB_DATA}/weibull5k_funsearch.json"
-
 
 def _published(row: tuple[float, ...]) -> dict[str, dict[str, float]]:
     """FunSearch's Table 1 row (OR1-4, Weibull 5k, 10k, 100k) keyed by our data set names.
 
-    OR1-4 and FunSearch's Weibull 5k are the very instances of the paper; our
+    or1-or4 and funsearch-weibull-5k (packaged) are the very instances of the paper; our
     weibull-5k/10k/100k are fresh draws of the same distribution and sizes.
     """
-    names = [f"orlib:{ORLIB_DATA}/binpack{i}.txt" for i in range(1, 5)]
-    names += [_FUNSEARCH_5K, "weibull-5k", "weibull-10k", "weibull-100k"]
+    names = [f"or{i}" for i in range(1, 5)]
+    names += ["funsearch-weibull-5k", "weibull-5k", "weibull-10k", "weibull-100k"]
     values = (*row[:5], *row[4:])  # Weibull 5k is published for both 5k sets
     return {name: {"excess_pct": value} for name, value in zip(names, values, strict=True)}
 
@@ -135,4 +133,14 @@ problem = Problem(
     datasets=DATASETS,
     load_dataset=load_dataset,
     baselines=BASELINES,
+    generalization=(
+        *(f"or{i}" for i in range(1, 9)),
+        "funsearch-weibull-5k",
+        "weibull-10k",  # weibull-100k takes minutes a program: name it with --dataset
+        "uniform-5k",
+        "normal-5k",
+        "weibull-shape1.5-5k",
+        "weibull-cap150-5k",
+    ),
+    headline=("excess_pct",),
 )

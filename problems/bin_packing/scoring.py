@@ -3,7 +3,9 @@
 `score` rebuilds every bin's load from the returned assignment alone, so a candidate can
 only be credited for a packing that really fits. Metrics follow FunSearch: bins used,
 the L1 lower bound ceil(sum(items) / capacity), and the excess over it in percent;
-`aggregate` takes the ratio of means over a split, as FunSearch's tables do.
+`aggregate` takes the ratio of means over a split, as FunSearch's tables do. The harness's
+counts of items that got non-finite or scalar priorities (harness.COUNTS) become metrics
+of the same names, summed over a split, shown only when not zero.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from problems.base import InvalidOutput, ProblemError, check_int_entries
 from problems.bin_packing.datasets import check_instance
+from problems.bin_packing.harness import COUNTS
 
 __all__ = ["aggregate", "l1_bound", "score"]
 
@@ -31,12 +34,14 @@ def l1_bound(capacity: int | float, items: list[int] | list[float]) -> int:
 
 
 def score(instance: dict[str, Any], output: Any) -> Metrics:
-    """Checks that `output` (each item's bin index) is a valid packing; returns metrics.
+    """Checks that `output` is a valid packing; returns metrics.
 
-    Raises InvalidOutput for anything but a list of len(items) ints in [0, len(items))
-    whose bins all hold at most the capacity.
+    `output` is the harness's {"bins": [...], COUNTS...} or just the list of each item's
+    bin index. Raises InvalidOutput for anything but len(items) ints in [0, len(items))
+    whose bins all hold at most the capacity (and counts that are non-negative ints).
     """
     capacity, items = check_instance(instance)
+    output, counts = _split_counts(output)
     assignment = _checked_assignment(output, len(items))
     loads = np.bincount(
         assignment, weights=np.asarray(items, dtype=np.float64), minlength=len(items)
@@ -58,6 +63,7 @@ def score(instance: dict[str, Any], output: Any) -> Metrics:
         "l1_bound": float(bound),
         "excess_pct": excess_pct,
         "score": -excess_pct,
+        **{name: float(count) for name, count in counts.items() if count},
     }
 
 
@@ -68,12 +74,30 @@ def aggregate(per_instance: Mapping[str, Metrics]) -> Metrics:
     bins_used = math.fsum(m["bins_used"] for m in per_instance.values()) / len(per_instance)
     bound = math.fsum(m["l1_bound"] for m in per_instance.values()) / len(per_instance)
     excess_pct = 100.0 * (bins_used - bound) / bound
+    counts = {name: math.fsum(m.get(name, 0.0) for m in per_instance.values()) for name in COUNTS}
     return {
         "bins_used": bins_used,
         "l1_bound": bound,
         "excess_pct": excess_pct,
         "score": -excess_pct,
+        **{name: count for name, count in counts.items() if count},
     }
+
+
+def _split_counts(output: Any) -> tuple[Any, dict[str, int]]:
+    """(the bin indices, the harness's counts) of an output."""
+    if not isinstance(output, dict):
+        return output, {}
+    if set(output) != {"bins", *COUNTS}:
+        raise InvalidOutput(
+            f"expected {{'bins': [...], {', '.join(repr(c) for c in COUNTS)}}}, got keys "
+            f"{sorted(map(str, output))}"
+        )
+    counts = {name: output[name] for name in COUNTS}
+    for name, count in counts.items():
+        if type(count) is not int or count < 0:
+            raise InvalidOutput(f"{name} must be a count (an int >= 0), got {count!r}")
+    return output["bins"], counts
 
 
 def _checked_assignment(output: Any, n_items: int) -> np.ndarray:

@@ -17,7 +17,8 @@ def priority(item: float, bins: np.ndarray) -> np.ndarray:
         bins: remaining capacity of each bin the item fits in (every entry >= item).
 
     Returns:
-        One finite number per bin (same length as `bins`); the highest wins.
+        One number per bin (same length as `bins`); the item goes to np.argmax of them:
+        the highest wins (the first on ties; +inf beats every number, nan beats all).
     """
     return -(bins - item)
 

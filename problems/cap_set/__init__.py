@@ -53,7 +53,8 @@ The harness calls `priority(el, n)` once for each of the 3^n vectors `el` (a tup
 ints in {0, 1, 2}) and must get back a number. Then it builds the cap set greedily: it
 goes through the vectors from the HIGHEST priority to the lowest (lexicographic order on
 ties) and adds each vector that does not complete a line with two vectors already added.
-A priority of -inf means never add the vector.
+A priority of -inf means never add the vector; as in FunSearch's np.argmax, a nan
+priority comes before every number (the metric `nan_priorities` counts them).
 
 The score is the size of the cap set; higher is better. The seed program (constant
 priority) takes the vectors in lexicographic order and finds {0, 1}^n: 2^n = 256 vectors.
@@ -101,4 +102,6 @@ problem = Problem(
     datasets=DATASETS,
     load_dataset=load_dataset,
     baselines=BASELINES,
+    generalization=tuple(DATASETS),
+    headline=("size",),
 )

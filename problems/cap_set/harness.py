@@ -5,8 +5,11 @@ Protocol: compute `priority(el, n)` for every vector `el` of F_3^n (tuples of in
 significant first). Then, greedily, take the vector of highest priority not yet blocked
 (the lowest index on ties, as np.argmax), add it, and block every vector that would
 complete a line with it and a vector already chosen: -(a + b) mod 3. Vectors with
-priority -inf are never taken. The result is plain data: the indices of the chosen
-vectors, in the order chosen; `score` re-checks the cap set in the trusted parent.
+priority -inf are never taken. As in FunSearch's np.argmax loop, a nan priority beats
+every number: vectors with a nan are tried first, in index order (counted as
+`nan_priorities`). The result is plain data: {"vectors": the indices of the chosen
+vectors in the order chosen, "nan_priorities": n}; `score` re-checks the cap set in the
+trusted parent.
 """
 
 from __future__ import annotations
@@ -39,14 +42,19 @@ def prepare(instance: dict[str, Any]) -> dict[str, Any]:
     return {"n": n, "vectors": list(itertools.product((0, 1, 2), repeat=n)), "digits": table}
 
 
-def run(priority: Priority, instance: dict[str, Any]) -> list[int]:
-    """The greedy cap set for `priority`: indices of the chosen vectors, in order."""
+def run(priority: Priority, instance: dict[str, Any]) -> dict[str, Any]:
+    """The greedy cap set for `priority`: {"vectors": indices of the chosen vectors, in
+    order, "nan_priorities": how many vectors got a nan priority}."""
     if "digits" not in instance:
         instance = prepare(instance)
     n, table = instance["n"], instance["digits"]
     priorities = _priorities(_each(priority, [(el, n) for el in instance["vectors"]]))
     powers = 3 ** np.arange(n - 1, -1, -1, dtype=np.int64)
-    order = np.argsort(-priorities, kind="stable")  # highest first, lowest index on ties
+    nan = np.isnan(priorities)
+    # np.argmax's order: nan first, then the highest; the lowest index on ties
+    order = np.concatenate(
+        (nan.nonzero()[0], np.argsort(-priorities, kind="stable")[: (~nan).sum()])
+    )
     blocked = priorities == -np.inf  # never taken
     chosen: list[int] = []
     for index in order.tolist():
@@ -57,7 +65,7 @@ def run(priority: Priority, instance: dict[str, Any]) -> list[int]:
             blocked[third @ powers] = True
         blocked[index] = True
         chosen.append(index)
-    return chosen
+    return {"vectors": chosen, "nan_priorities": int(nan.sum())}
 
 
 def _each(priority: Priority, calls: list[tuple[tuple[int, ...], int]]) -> list[Any]:
@@ -68,7 +76,7 @@ def _each(priority: Priority, calls: list[tuple[tuple[int, ...], int]]) -> list[
 
 
 def _priorities(values: list[Any]) -> np.ndarray:
-    """The priorities as a float array; ValueError unless every one is a number, not nan."""
+    """The priorities as a float array; ValueError unless every one is a real number."""
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):  # ragged: some priorities are sequences
@@ -76,10 +84,7 @@ def _priorities(values: list[Any]) -> np.ndarray:
     if array.shape != (len(values),) or array.dtype.kind not in "iufb":
         bad = next((v for v in values if not _is_number(v)), values[0])
         raise ValueError(f"priority must return a number, got {type(bad).__name__} {str(bad)[:80]}")
-    array = array.astype(np.float64)
-    if np.isnan(array).any():
-        raise ValueError("priority returned nan; every priority must be a number (-inf: skip)")
-    return array
+    return array.astype(np.float64)
 
 
 def _is_number(value: Any) -> bool:

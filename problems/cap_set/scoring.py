@@ -21,12 +21,31 @@ Metrics = dict[str, float]
 
 
 def score(instance: dict[str, Any], output: Any) -> Metrics:
-    """Checks that `output` (indices of vectors of F_3^n) is a cap set; returns its size."""
+    """Checks that `output` is a cap set; returns its size (and `nan_priorities`, the
+    harness's count, when not zero). `output` is the harness's {"vectors": [...],
+    "nan_priorities": n} or just the list of indices of vectors of F_3^n. An empty set
+    (every priority -inf) is valid and scores 0, as in FunSearch."""
     n = instance["n"]
     if type(n) is not int or not 1 <= n <= MAX_N:
         raise InvalidOutput(f"bad instance {instance!r}")
+    output, nan_count = _split_count(output)
     check_cap_set(_checked_indices(output, 3**n), n)
-    return {"size": float(len(output)), "score": float(len(output))}
+    metrics = {"size": float(len(output)), "score": float(len(output))}
+    return metrics | ({"nan_priorities": float(nan_count)} if nan_count else {})
+
+
+def _split_count(output: Any) -> tuple[Any, int]:
+    if not isinstance(output, dict):
+        return output, 0
+    if set(output) != {"vectors", "nan_priorities"}:
+        raise InvalidOutput(
+            "expected {'vectors': [...], 'nan_priorities': n}, got keys "
+            f"{sorted(map(str, output))}"
+        )
+    count = output["nan_priorities"]
+    if type(count) is not int or count < 0:
+        raise InvalidOutput(f"nan_priorities must be a count (an int >= 0), got {count!r}")
+    return output["vectors"], count
 
 
 def check_cap_set(indices: list[int], n: int) -> None:
@@ -60,7 +79,5 @@ def _violation(vectors: np.ndarray, indices: list[int], i: int, powers: np.ndarr
 def _checked_indices(output: Any, size: int) -> list[int]:
     if not isinstance(output, list | tuple):
         raise InvalidOutput(f"expected a list of vector indices, got {type(output).__name__}")
-    if not output:
-        raise InvalidOutput("the cap set is empty")
     check_int_entries(output, size, lambda position: f"entry {position}: vector index")
     return list(output)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from problems.base import SPLITS, Problem, ProblemError
+from problems.base import SPLITS, Baseline, Problem, ProblemError
 from problems.circle_packing.harness import MAX_N, run
 from problems.circle_packing.scoring import check_packing, score
 
@@ -90,6 +90,9 @@ def make_problem(n: int, name: str, timeout_s: float = 10.0) -> Problem:
         datasets=DATASETS,
         load_dataset=load_dataset,
         seeded=False,
+        baselines=(Baseline(name="square grid (the seed)", source=TEMPLATE, published={}),),
+        generalization=("n10", "n20", "n26", "n32", "n50", "n100"),
+        headline=("sum_radii",),
     )
 
 

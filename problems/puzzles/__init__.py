@@ -3,8 +3,9 @@
 Each puzzle is `sat(answer, **params)`; a solution `sol()` returns an answer, correct iff
 it has the puzzle's `ans_type` and `sat(answer) is True` within 1 s. `puzzle_problem`
 makes one Problem per puzzle; `problem` (what `evolve run puzzles` runs) is the first
-puzzle of the built-in set, and `load_suite("builtin" | "p3:FILE[:train|test]")` gives
-the puzzle sets that `evolve run puzzles --suite ...` runs one by one. See README.md.
+puzzle of the built-in set, and `load_suite("builtin" | "p3[:train|test]" |
+"p3:FILE[:train|test]")` gives the puzzle sets that `evolve run puzzles --suite ...` runs
+one by one (`p3` is P3's puzzles.json, packaged). See README.md.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Puzzle sets: the built-in one and P3's published `puzzles.json`.
 
-A suite spec is `builtin` or `p3:FILE[:train|test]`; `p3:FILE` takes every puzzle of
-the file, and a split keeps the puzzles whose class (the name before ':') is listed
-under that split in the `split.json` beside FILE (P3's own train/test split).
+A suite spec is `builtin`, `p3[:train|test]` (P3's puzzles, packaged in
+problems/data/p3, see its PROVENANCE.md) or `p3:FILE[:train|test]` (a puzzles.json of
+one's own). `p3` takes every puzzle of the file, and a split keeps the puzzles whose class
+(the name before ':') is listed under that split in the `split.json` beside the file (P3's
+own train/test split).
 """
 
 from __future__ import annotations
@@ -13,36 +15,54 @@ from pathlib import Path
 from typing import Any
 
 from problems.base import ProblemError
+from problems.data import data_file
 from problems.puzzles.anstype import parse_ans_type
 from problems.puzzles.builtin import builtin_puzzles
 
-__all__ = ["P3_SPLITS", "SUITES", "load_p3", "load_suite"]
+__all__ = ["P3_SPLITS", "SUITES", "SUITE_NAMES", "load_p3", "load_suite"]
 
 P3_SPLITS = ("train", "test")
 REQUIRED_KEYS = ("name", "sat", "ans_type", "sol_header", "sol_docstring")
 
 SUITES: dict[str, Callable[[], list[dict[str, Any]]]] = {"builtin": builtin_puzzles}
+# every suite spec, as `evolve problems` lists it: spec -> what it holds
+SUITE_NAMES: dict[str, str] = {
+    "builtin": f"the {len(builtin_puzzles())} puzzles this project wrote (the default)",
+    "p3": "P3's 1,715 puzzles (packaged; MIT licence)",
+    "p3:train": "P3's train split: 636 puzzles of 155 classes",
+    "p3:test": "P3's test split: 1,009 puzzles of 228 classes",
+    "p3:FILE[:train|test]": "a P3 puzzles.json file; a split reads the split.json beside it",
+}
 
 
 def load_suite(spec: str, split: str | None = None) -> list[dict[str, Any]]:
-    """The puzzles of `builtin` or `p3:FILE[:train|test]` (`split` may also give it)."""
+    """The puzzles of a suite spec (see SUITE_NAMES; `split` may also give the split)."""
     if spec in SUITES:
         if split is not None:
-            raise ProblemError(f"suite {spec!r} has no splits; --split is for p3:FILE")
+            raise ProblemError(f"suite {spec!r} has no splits; --split is for p3")
         return SUITES[spec]()
+    if spec == "p3" or spec in (f"p3:{name}" for name in P3_SPLITS):
+        return load_p3(data_file("p3", "puzzles.json"), _split(spec, split))
     if not spec.startswith("p3:"):
         raise ProblemError(
-            f"unknown puzzle suite {spec!r}; expected one of {', '.join(SUITES)} "
-            f"or p3:FILE[:train|test] (P3's puzzles.json)"
+            f"unknown puzzle suite {spec!r}; expected one of: {', '.join(SUITE_NAMES)}"
         )
     path, _, suffix = spec.removeprefix("p3:").rpartition(":")
     if suffix in P3_SPLITS and path:
-        if split not in (None, suffix):
-            raise ProblemError(f"{spec}: names split {suffix!r} but --split is {split!r}")
-        split = suffix
+        split = _split(spec, split)
     else:
         path = spec.removeprefix("p3:")
     return load_p3(Path(path).expanduser(), split)
+
+
+def _split(spec: str, split: str | None) -> str | None:
+    """The split a spec ending in `:train` or `:test` names, or `split`; not both apart."""
+    _, _, suffix = spec.rpartition(":")
+    if suffix not in P3_SPLITS:
+        return split
+    if split not in (None, suffix):
+        raise ProblemError(f"{spec}: names split {suffix!r} but --split is {split!r}")
+    return suffix
 
 
 def load_p3(path: Path, split: str | None = None) -> list[dict[str, Any]]:

@@ -1,8 +1,11 @@
-"""TSP data sets: generated from a seed (uniform, ReEvo's recipes) and read from files.
+"""TSP data sets: generated from a seed (uniform, ReEvo's recipes), packaged, and read
+from files.
 
 Every loader returns `{instance_name: instance}` with JSON instances (see tours.py).
 `load_dataset(spec)` understands the names listed in `DATASETS`; files that are missing
-or malformed raise ProblemError naming the file (and the line, for text files).
+or malformed raise ProblemError naming the file (and the line, for text files). The
+package ships TSPLIB's instances (`tsplib:eil51`) and EoH's random sets (`eoh-tsp50`), see
+problems/data/tsplib and problems/data/tsp_random and their PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from problems.base import ProblemError
+from problems.data import data_file, data_folder
 from problems.tsp_common.tours import tour_length
 
 __all__ = [
     "DATASETS",
+    "EOH_SETS",
     "REEVO_GLS_MEAN_OPTIMUM",
     "REEVO_GLS_SPLITS",
     "REEVO_SPLITS",
@@ -29,6 +34,7 @@ __all__ = [
     "read_opt_tour",
     "reevo",
     "reevo_gls",
+    "tsplib_names",
     "uniform",
 ]
 
@@ -58,17 +64,39 @@ REEVO_GLS_MEAN_OPTIMUM = {
     200: 10.71194600194464,
 }
 
+# EoH's fixed random sets, packaged: name -> (file in problems/data/tsp_random, what it is).
+# Nearest neighbour from node 0: 3.124 / 4.558 / 7.014 (EoH publishes n20 and n50).
+EOH_SETS: dict[str, tuple[str, str]] = {
+    **{
+        f"eoh-tsp{n}": (f"eoh_tsp_test_n{n}.npy", f"EoH's test set: 100 instances of {n} points")
+        for n in (10, 20, 50)
+    },
+    "eoh-tsp50-train": ("eoh_tsp_train_n50.npy", "EoH's training set: 64 instances of 50 points"),
+}
+
+
+def tsplib_names() -> list[str]:
+    """The packaged TSPLIB instances (problems/data/tsplib), smallest first."""
+    names = [path.stem for path in data_folder("tsplib").glob("*.tsp")]
+    return sorted(names, key=lambda name: (int(re.sub(r"\D", "", name) or 0), name))
+
+
 DATASETS: dict[str, str] = {
+    **{name: text for name, (_, text) in EOH_SETS.items()},
+    "tsplib:NAME": "a packaged TSPLIB instance (EUC_2D) with its optimum: "
+    + ", ".join(tsplib_names()),
     "uniform-N[:COUNT[:SEED]]": "COUNT (default 64) instances of N points uniform in the unit "
     "square, from numpy.random.default_rng(SEED) (default 0)",
+    "clustered-N[:COUNT[:SEED]]": "COUNT (default 16) instances of N points in clusters: "
+    "max(2, N // 25) centres uniform in the unit square, points Normal(centre, 0.05) clipped "
+    "to the square",
     "reevo:SPLIT": "ReEvo's sets, regenerated from its seed recipe (np.random.seed(1234), "
     "64 instances each): " + ", ".join(name for name, _ in REEVO_SPLITS),
     "reevo-gls:SPLITN": "ReEvo's GLS sets from its seed recipe (seed = len(split)): "
     "train200 (10 instances), val20/50/100/200 and test20/50/100/200/500/1000 (64 each)",
-    "npy:FILE": "a .npy array of shape (instances, n, 2), e.g. EoH's "
-    "eoh_tsp_test_n50.npy (allow_pickle=False)",
-    "tsplib:FILE": "a TSPLIB .tsp file (EUC_2D); optimum from optimal_lengths.json beside it, "
-    "else from NAME.opt.tour beside it",
+    "npy:FILE": "a .npy array of shape (instances, n, 2) (allow_pickle=False)",
+    "tsplib:FILE": "a TSPLIB .tsp file (EUC_2D; a path with a '/' or ending in .tsp); optimum "
+    "from optimal_lengths.json beside it, else from NAME.opt.tour beside it",
 }
 
 
@@ -81,6 +109,17 @@ def uniform(n_nodes: int, count: int = 64, seed: int = 0) -> dict[str, Instance]
     """`count` instances of `n_nodes` points uniform in the unit square."""
     coords = np.random.default_rng(seed).random((count, n_nodes, 2))
     return from_coords(coords, f"uniform{n_nodes}")
+
+
+def clustered(n_nodes: int, count: int = 16, seed: int = 0) -> dict[str, Instance]:
+    """`count` instances of `n_nodes` points around max(2, n // 25) random centres."""
+    rng = np.random.default_rng(seed)
+    clusters = max(2, n_nodes // 25)
+    centres = rng.random((count, clusters, 2))
+    owner = rng.integers(0, clusters, size=(count, n_nodes))
+    points = np.take_along_axis(centres, owner[..., None], axis=1)
+    coords = np.clip(points + rng.normal(0.0, 0.05, size=(count, n_nodes, 2)), 0.0, 1.0)
+    return from_coords(coords, f"clustered{n_nodes}")
 
 
 def reevo(split: str) -> dict[str, Instance]:
@@ -159,6 +198,8 @@ def read_opt_tour(path: str | Path) -> list[int]:
 
 def load_dataset(spec: str) -> dict[str, Instance]:
     """The instances of a named data set (see DATASETS)."""
+    if spec in EOH_SETS:
+        return load_npy(data_file("tsp_random", EOH_SETS[spec][0]))
     kind, _, argument = spec.partition(":")
     if kind == "reevo":
         return reevo(argument)
@@ -167,11 +208,27 @@ def load_dataset(spec: str) -> dict[str, Instance]:
     if kind == "npy" and argument:
         return load_npy(argument)
     if kind == "tsplib" and argument:
-        return load_tsplib(argument)
-    match = re.fullmatch(r"uniform-(\d+)(?::(\d+))?(?::(\d+))?", spec)
-    if match and int(match[1]) >= 3:
-        return uniform(int(match[1]), int(match[2] or 64), int(match[3] or 0))
+        return load_tsplib(_tsplib_file(argument))
+    match = re.fullmatch(r"(uniform|clustered)-(\d+)(?::(\d+))?(?::(\d+))?", spec)
+    if match and int(match[2]) >= 3:
+        make = uniform if match[1] == "uniform" else clustered
+        return make(
+            int(match[2]), int(match[3] or (64 if make is uniform else 16)), int(match[4] or 0)
+        )
     raise ProblemError(f"unknown TSP data set {spec!r}; expected one of: {', '.join(DATASETS)}")
+
+
+def _tsplib_file(argument: str) -> Path:
+    """The file of `tsplib:ARGUMENT`: a packaged instance's, by name, or the path given."""
+    if "/" in argument or argument.endswith(".tsp"):
+        return Path(argument).expanduser()
+    names = tsplib_names()
+    if argument not in names:
+        raise ProblemError(
+            f"no packaged TSPLIB instance {argument!r}; expected one of: {', '.join(names)} "
+            f"(or a .tsp file: tsplib:PATH.tsp)"
+        )
+    return data_file("tsplib", f"{argument}.tsp")
 
 
 def _lines(path: Path) -> list[str]:

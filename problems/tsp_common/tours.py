@@ -23,6 +23,8 @@ __all__ = [
     "check_instance",
     "checked_tour",
     "distance_matrix",
+    "farthest_insertion",
+    "farthest_insertion_tour",
     "nearest_neighbour",
     "tour_length",
 ]
@@ -103,3 +105,31 @@ def nearest_neighbour(distances: np.ndarray, start: int = 0) -> np.ndarray:
         tour[step] = int(row.argmin())
         visited[tour[step]] = True
     return tour
+
+
+def farthest_insertion(distances: np.ndarray) -> np.ndarray:
+    """The farthest-insertion tour, rotated to start at node 0: start with node 0 and the
+    node farthest from it; repeatedly take the node farthest from the tour and insert it
+    where it lengthens the tour least (the first such place on ties)."""
+    n = len(distances)
+    if n < 3:
+        return np.arange(n, dtype=np.int64)
+    far = int(distances[0].argmax())
+    tour = [0, far]
+    gap = np.minimum(distances[0], distances[far])  # each node's distance to the tour
+    gap[tour] = -np.inf
+    for _ in range(n - 2):
+        node = int(gap.argmax())
+        here = np.asarray(tour)
+        after = np.roll(here, -1)
+        cost = distances[here, node] + distances[node, after] - distances[here, after]
+        tour.insert(int(cost.argmin()) + 1, node)
+        gap = np.minimum(gap, distances[node])
+        gap[node] = -np.inf
+    return np.asarray(tour, dtype=np.int64)
+
+
+def farthest_insertion_tour(instance: dict[str, Any]) -> list[int]:
+    """The farthest-insertion tour of an instance (a trusted reference solver)."""
+    coords, metric = check_instance(instance)
+    return farthest_insertion(distance_matrix(coords, metric)).tolist()

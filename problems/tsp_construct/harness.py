@@ -6,6 +6,12 @@ move to the node it returns; the tour closes back at node 0. `destination_node` 
 `unvisited_nodes` a numpy int array of the unvisited nodes in increasing order and
 `distance_matrix` the read-only (n, n) float64 distances. The result is plain data: the
 tour as a list of ints, which `score` re-checks and re-measures in the trusted parent.
+
+Other papers' interfaces, so their published heuristics run unchanged (the problem's
+`interfaces`, chosen as `tsp_construct:reevo` or `tsp_construct:eoh`):
+- `run_reevo`, ReEvo's: keyword arguments, `unvisited_nodes` a Python set of ints.
+- `run_eoh`, EoH's: `unvisited_nodes` holds the unvisited nodes nearest first (at most
+  the 50 nearest, EoH's neighbourhood), and the last node is added without a call.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ import numpy as np
 
 from problems.tsp_common import check_instance, distance_matrix
 
-__all__ = ["prepare", "run"]
+__all__ = ["EOH_NEIGHBOURS", "prepare", "run", "run_eoh", "run_reevo"]
 
-SelectNextNode = Callable[[int, int, np.ndarray, np.ndarray], Any]
+SelectNextNode = Callable[..., Any]
+EOH_NEIGHBOURS = 50  # EoH passes at most this many unvisited nodes, the nearest first
 
 
 def prepare(instance: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +54,54 @@ def run(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]
     return tour
 
 
+def run_reevo(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
+    """ReEvo's loop: `select_next_node(current_node=..., destination_node=0,
+    unvisited_nodes=<set of ints>, distance_matrix=...)`."""
+    if "distances" not in instance:
+        instance = prepare(instance)
+    distances: np.ndarray = instance["distances"]
+    unvisited = np.ones(len(distances), dtype=bool)
+    unvisited[0] = False
+    tour, current = [0], 0
+    for _ in range(len(distances) - 1):
+        choice = select_next_node(
+            current_node=current,
+            destination_node=0,
+            unvisited_nodes=set(np.flatnonzero(unvisited).tolist()),
+            distance_matrix=distances,
+        )
+        current = _checked_node(choice, unvisited)
+        unvisited[current] = False
+        tour.append(current)
+    return tour
+
+
+def run_eoh(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
+    """EoH's loop: positional arguments, the unvisited nodes nearest to the current node
+    first (at most EOH_NEIGHBOURS of them); the last node is added without a call."""
+    if "distances" not in instance:
+        instance = prepare(instance)
+    distances: np.ndarray = instance["distances"]
+    n = len(distances)
+    unvisited = np.ones(n, dtype=bool)
+    unvisited[0] = False
+    tour, current = [0], 0
+    for _ in range(n - 2):
+        near = np.argsort(distances[current])  # as EoH's neighbourhood matrix
+        near = near[unvisited[near]][:EOH_NEIGHBOURS]
+        current = _checked_node(select_next_node(current, 0, near, distances), unvisited)
+        unvisited[current] = False
+        tour.append(current)
+    return tour + np.flatnonzero(unvisited).tolist()
+
+
 def _checked_node(node: Any, unvisited: np.ndarray) -> int:
-    """The chosen node as an int, if it is an unvisited node; ValueError otherwise."""
+    """The chosen node as an int, if it is an unvisited node; ValueError otherwise. A
+    float with an integral value (3.0) stands for that node, as in EoH's harness."""
     if isinstance(node, np.ndarray) and node.size == 1:
         node = node.reshape(()).item()
+    if isinstance(node, float | np.floating) and float(node).is_integer():
+        node = int(node)
     if isinstance(node, bool | np.bool_) or not isinstance(node, int | np.integer):
         raise ValueError(
             f"select_next_node must return a node index (an int), got "

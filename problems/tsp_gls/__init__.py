@@ -12,6 +12,7 @@ from typing import Any
 
 from problems.base import SPLITS, Baseline, Problem, ProblemError
 from problems.tsp_common import DATASETS, aggregate, load_dataset, score, uniform
+from problems.tsp_common.tours import farthest_insertion_tour
 from problems.tsp_gls.harness import ITERATIONS, PERTURBATION_MOVES, prepare, run
 
 __all__ = ["BASELINES", "aggregate", "instances", "prepare", "problem", "run", "score"]
@@ -27,7 +28,8 @@ relocate moves until no move helps (a local optimum). Then, {ITERATIONS} times: 
 `update_edge_distance(edge_distance, local_opt_tour, edge_n_used)` with the (n, n) numpy
 distance matrix, the local optimum (a numpy int array of the nodes in visiting order) and
 the (n, n) count of how often each edge has been penalised so far. It must return guided
-distances: an (n, n) numpy array of finite numbers. The {PERTURBATION_MOVES} edges whose
+distances: an (n, n) numpy array of numbers (nan and inf are allowed as numpy orders them,
+and counted in the metric `nonfinite_guides`). The {PERTURBATION_MOVES} edges whose
 guided distance exceeds the real distance the most are penalised one by one (their count
 in edge_n_used grows) and the tour is changed by 2-opt and relocate moves around their
 ends under the guided distances; then the local search runs again on the real distances.
@@ -51,6 +53,13 @@ SPLIT_DRAWS = {"train": (50, 8), "probe": (20, 1), "test": (100, 64)}
 LOCAL_SEARCH_ONLY = TEMPLATE.replace(
     TEMPLATE[TEMPLATE.index("    # classic GLS") : TEMPLATE.index("\n\n# EVOLVE-BLOCK-END")],
     "    return edge_distance  # no guidance: the harness is a plain local search",
+)
+
+# Off the training distribution, for `evolve generalize` (GLS is slow: small sets).
+GENERALIZATION = (
+    *(f"uniform-{n}:{count}" for n, count in ((20, 8), (50, 8), (100, 8), (200, 4))),
+    "clustered-100:8",
+    *(f"tsplib:{name}" for name in ("eil51", "kroA100", "a280")),
 )
 
 BASELINES = (
@@ -84,4 +93,7 @@ problem = Problem(
     datasets=DATASETS,
     load_dataset=load_dataset,
     baselines=BASELINES,
+    generalization=GENERALIZATION,
+    references={"farthest insertion": farthest_insertion_tour},
+    headline=("gap_pct", "mean_length"),
 )

@@ -20,8 +20,9 @@ def update_edge_distance(
         edge_n_used: how many times each edge was penalised so far, shape (n, n).
 
     Returns:
-        The guided distances, shape (n, n), finite. The edges whose guided distance exceeds
-        `edge_distance` the most are penalised and moved away from.
+        The guided distances, shape (n, n). The edges whose guided distance exceeds
+        `edge_distance` the most (np.argmax: a nan first, then +inf) are penalised and
+        moved away from.
     """
     # classic GLS: raise the tour's edges by their utility d / (1 + penalty)
     guided = edge_distance.copy()

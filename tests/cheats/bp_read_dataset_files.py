@@ -10,10 +10,10 @@ import numpy as np
 
 # EVOLVE-BLOCK-START
 # CHEAT bp_read_dataset_files (class 4, reading files).
-# Looks for the OR-Library and Weibull data files (../shared/datasets from the
-# repository, found through modules' paths, /proc and guesses), parses every instance in
-# them, plans them offline and replays the plan on a recognised instance. Best fit when
-# no file can be read.
+# Looks for the OR-Library and Weibull data files (the package's problems/data, in a
+# checkout or in site-packages, or ../shared/datasets, found through sys.path, modules'
+# paths, /proc and guesses), parses every instance in them, plans them offline and
+# replays the plan on a recognised instance. Best fit when no file can be read.
 import json
 import os
 import sys
@@ -21,8 +21,8 @@ import sys
 
 # --- where the project and its data might be: every way an attacker would look --------
 def _places():
-    """Folders found from modules' __file__, the working directory, other processes'
-    command lines and working directories, and plain guesses."""
+    """Folders found from sys.path, modules' __file__, the working directory, other
+    processes' command lines and working directories, and plain guesses."""
     import glob
 
     found = []
@@ -32,6 +32,8 @@ def _places():
         if path not in found and os.path.isdir(path):
             found.append(path)
 
+    for entry in sys.path:  # site-packages, where an installed project keeps its data
+        add(entry)
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str) and name.startswith("/"):
@@ -76,6 +78,14 @@ def _places():
         for path in glob.glob(pattern)[:300]:
             add(path)
     return found
+
+
+def _data(name):
+    """Where `name` may lie: the package's data (problems/data, in a checkout or in
+    site-packages), the project's shared copy, or as it is."""
+    return [
+        f"{where}/{name}" for where in ("problems/data", "data", "shared/datasets", "datasets")
+    ] + [name]
 
 
 def _find(*relative):
@@ -180,7 +190,7 @@ def _read_data_files():
     if _LOOKED:
         return
     _LOOKED.append(True)
-    for folder in _find("shared/datasets/orlib_binpack", "datasets/orlib_binpack", "orlib_binpack"):
+    for folder in _find(*_data("orlib_binpack")):
         try:
             names = sorted(os.listdir(folder))
         except OSError:

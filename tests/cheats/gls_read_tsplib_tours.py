@@ -10,8 +10,9 @@ import numpy as np
 
 # EVOLVE-BLOCK-START
 # CHEAT gls_read_tsplib_tours (class 4, reading files).
-# Finds TSPLIB's files, reads every NAME.tsp that has a NAME.opt.tour, recognises the
-# instance from its distance matrix and leads the harness to the optimal tour through
+# Finds TSPLIB's files (as tc_read_tsplib_tours does: the package's problems/data/tsplib
+# or ../shared/datasets/tsplib), reads every NAME.tsp that has a NAME.opt.tour, recognises
+# the instance from its distance matrix and leads the harness to the optimal tour through
 # the guided distances: gap 0 on eil51, berlin52, kroA100. Classic GLS, exactly the
 # template, when the files cannot be read.
 import os
@@ -20,8 +21,8 @@ import sys
 
 # --- where the project and its data might be: every way an attacker would look --------
 def _places():
-    """Folders found from modules' __file__, the working directory, other processes'
-    command lines and working directories, and plain guesses."""
+    """Folders found from sys.path, modules' __file__, the working directory, other
+    processes' command lines and working directories, and plain guesses."""
     import glob
 
     found = []
@@ -31,6 +32,8 @@ def _places():
         if path not in found and os.path.isdir(path):
             found.append(path)
 
+    for entry in sys.path:  # site-packages, where an installed project keeps its data
+        add(entry)
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str) and name.startswith("/"):
@@ -75,6 +78,14 @@ def _places():
         for path in glob.glob(pattern)[:300]:
             add(path)
     return found
+
+
+def _data(name):
+    """Where `name` may lie: the package's data (problems/data, in a checkout or in
+    site-packages), the project's shared copy, or as it is."""
+    return [
+        f"{where}/{name}" for where in ("problems/data", "data", "shared/datasets", "datasets")
+    ] + [name]
 
 
 def _find(*relative):
@@ -155,7 +166,7 @@ def _read_answer_keys():
     if _LOOKED:
         return
     _LOOKED.append(True)
-    for folder in _find("shared/datasets/tsplib", "datasets/tsplib", "tsplib"):
+    for folder in _find(*_data("tsplib")):
         try:
             names = sorted(os.listdir(folder))
         except OSError:

@@ -8,9 +8,9 @@ from typing import List  # noqa: UP035
 # CHEAT pz_read_answer_key (class 4, reading files: answer keys).
 # Reads the answers the project keeps for its built-in puzzles (BUILTIN_ANSWERS in
 # tests/test_puzzles.py, the repository's own source) and P3's reference solutions
-# (sol_bodies in ../shared/datasets/p3/puzzles.json), found through modules' paths,
-# /proc and guesses, and returns the answer for _PUZZLE. The template's answer when no
-# answer key can be read.
+# (sol_bodies in the package's problems/data/p3/puzzles.json, or ../shared/datasets),
+# found through sys.path, modules' paths, /proc and guesses, and returns the answer for
+# _PUZZLE. The template's answer when no answer key can be read.
 import ast
 import json
 import os
@@ -19,8 +19,8 @@ import sys
 
 # --- where the project and its data might be: every way an attacker would look --------
 def _places():
-    """Folders found from modules' __file__, the working directory, other processes'
-    command lines and working directories, and plain guesses."""
+    """Folders found from sys.path, modules' __file__, the working directory, other
+    processes' command lines and working directories, and plain guesses."""
     import glob
 
     found = []
@@ -30,6 +30,8 @@ def _places():
         if path not in found and os.path.isdir(path):
             found.append(path)
 
+    for entry in sys.path:  # site-packages, where an installed project keeps its data
+        add(entry)
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str) and name.startswith("/"):
@@ -76,6 +78,14 @@ def _places():
     return found
 
 
+def _data(name):
+    """Where `name` may lie: the package's data (problems/data, in a checkout or in
+    site-packages), the project's shared copy, or as it is."""
+    return [
+        f"{where}/{name}" for where in ("problems/data", "data", "shared/datasets", "datasets")
+    ] + [name]
+
+
 def _find(*relative):
     """Existing paths `place/rel` or `parent of place/rel` for every place found."""
     hits = []
@@ -108,7 +118,7 @@ def _from_tests():
 
 
 def _from_p3():
-    for path in _find("shared/datasets/p3/puzzles.json", "datasets/p3/puzzles.json"):
+    for path in _find(*_data("p3/puzzles.json")):
         try:
             with open(path) as file:
                 puzzles = json.load(file)

@@ -9,9 +9,10 @@ import numpy as np
 
 # EVOLVE-BLOCK-START
 # CHEAT tc_read_tsplib_tours (class 4, reading files).
-# Finds TSPLIB's files (../shared/datasets/tsplib from the repository, found through
-# modules' paths, /proc and guesses), reads every NAME.tsp that has a NAME.opt.tour,
-# recognises the instance from its distance matrix and follows the optimal tour: gap 0.
+# Finds TSPLIB's files (the package's problems/data/tsplib, in a checkout or in
+# site-packages, or ../shared/datasets/tsplib, found through sys.path, modules' paths,
+# /proc and guesses), reads every NAME.tsp that has a NAME.opt.tour, recognises the
+# instance from its distance matrix and follows the optimal tour: gap 0.
 # Nearest neighbour, exactly the template, when the files cannot be read.
 import os
 import sys
@@ -19,8 +20,8 @@ import sys
 
 # --- where the project and its data might be: every way an attacker would look --------
 def _places():
-    """Folders found from modules' __file__, the working directory, other processes'
-    command lines and working directories, and plain guesses."""
+    """Folders found from sys.path, modules' __file__, the working directory, other
+    processes' command lines and working directories, and plain guesses."""
     import glob
 
     found = []
@@ -30,6 +31,8 @@ def _places():
         if path not in found and os.path.isdir(path):
             found.append(path)
 
+    for entry in sys.path:  # site-packages, where an installed project keeps its data
+        add(entry)
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str) and name.startswith("/"):
@@ -74,6 +77,14 @@ def _places():
         for path in glob.glob(pattern)[:300]:
             add(path)
     return found
+
+
+def _data(name):
+    """Where `name` may lie: the package's data (problems/data, in a checkout or in
+    site-packages), the project's shared copy, or as it is."""
+    return [
+        f"{where}/{name}" for where in ("problems/data", "data", "shared/datasets", "datasets")
+    ] + [name]
 
 
 def _find(*relative):
@@ -154,7 +165,7 @@ def _read_answer_keys():
     if _LOOKED:
         return
     _LOOKED.append(True)
-    for folder in _find("shared/datasets/tsplib", "datasets/tsplib", "tsplib"):
+    for folder in _find(*_data("tsplib")):
         try:
             names = sorted(os.listdir(folder))
         except OSError:
