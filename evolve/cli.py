@@ -1,10 +1,14 @@
-"""The `evolve` command: a thin layer over evolve.runner and the archive.
+"""The `evolve` command: a thin layer over the library (`evolve.Run`) and the archive.
 
 Each group of commands lives in its own module with a `register(app)` function.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -35,6 +39,7 @@ from evolve.display import live_progress, next_steps
 from evolve.exceptions import EvolveError
 
 if TYPE_CHECKING:
+    from evolve.api import Run
     from problems import Problem
 
 __all__ = ["app", "main"]
@@ -126,6 +131,14 @@ def run(
     workers: Annotated[
         int | None, typer.Option(metavar="N", help="Evaluation processes [default: cores].")
     ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Search strategy [default: funsearch]; its options go in the config "
+            "file's [strategy] table.",
+        ),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -179,7 +192,7 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Run (or resume) a discovery job."""
-    from evolve.runner import prepare_run
+    from evolve.api import Run
 
     overrides = {
         "problem": problem,
@@ -196,6 +209,7 @@ def run(
         "concurrency": concurrency,
         "workers": workers,
         "seed": seed,
+        "strategy": strategy,
         "secret_train": secret_train,
         "validate_top": validate_top,
     }
@@ -211,15 +225,20 @@ def run(
         return
     with user_errors():
         seeded = _seeded_problem(problem, seed_program, entry, resume)
-        prepared = prepare_run(overrides, config_file=config, resume=resume, problem=seeded)
-        for notice in prepared.notices:
+        options: dict[str, Any] = {k: v for k, v in overrides.items() if k not in _RUN_ARGUMENTS}
+        run = Run(
+            seeded or problem, models=model or None, strategy=strategy, db=db, resume=resume,
+            config_file=config, **options,
+        )  # fmt: skip
+        prepared = run.prepare()
+        for notice in run.notices:
             err_console.print(f"[yellow]{escape(notice)}[/yellow]", soft_wrap=True)
         try:
             if as_json:
-                prepared.execute()
+                _run_until_stopped(run)
             else:
-                with live_progress(prepared.progress, err_console):
-                    prepared.execute()
+                with live_progress(run.progress, err_console):
+                    _run_until_stopped(run)
         except KeyboardInterrupt:
             err_console.print(
                 f"interrupted: resume with  evolve run --resume {prepared.run.name}"
@@ -236,6 +255,40 @@ def run(
     generalizes = bool(prepared.problem.generalization)
     for line in next_steps(prepared.run.name, best, archive, given, generalizes=generalizes):
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+_RUN_ARGUMENTS = ("problem", "models", "strategy", "db")
+"""Options that `Run` takes as arguments of their own."""
+
+
+def _run_until_stopped(run: Run) -> None:
+    """`run.arun()`, with SIGTERM (as Ctrl-C) cancelling it: the run ends interrupted,
+    its status stored, and KeyboardInterrupt is raised here."""
+
+    async def main() -> None:
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await run.arun()
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM handled as Ctrl-C (SIGINT) meanwhile: asyncio cancels the running loop's
+    main task, so a run in progress ends interrupted, its status stored."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _seeded_problem(
@@ -289,10 +342,14 @@ def _run_suite(
             mark = "solved" if outcome.solved else "not solved"
             err_console.print(f"{index + 1}. {outcome.name}: {mark} ({outcome.attempts} attempts)")
 
-    with user_errors():
-        result = run_suite(
-            overrides, suite_spec=suite, split=split, config_file=config, on_puzzle=report
-        )
+    with user_errors(), _sigterm_as_ctrl_c():
+        try:
+            result = run_suite(
+                overrides, suite_spec=suite, split=split, config_file=config, on_puzzle=report
+            )
+        except KeyboardInterrupt:
+            err_console.print("interrupted: the puzzle being run is stored as interrupted")
+            raise typer.Exit(130) from None
     for notice in result.notices:
         err_console.print(f"[yellow]{notice}[/yellow]")
     if as_json:

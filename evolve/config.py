@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from evolve.exceptions import ConfigError
+from evolve.strategies.registry import DEFAULT_STRATEGY, strategy_options
 
 __all__ = ["DEFAULT_DB", "DEFAULT_MAX_EVALS", "RunConfig", "load_config_file", "make_config"]
 
@@ -40,9 +48,12 @@ class RunConfig(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=256)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     seed: int = 0
-    islands: int = Field(default=4, ge=1)
-    functions_per_prompt: int = Field(default=2, ge=1, le=8)
-    reset_period: int = Field(default=400, ge=10)
+    strategy: dict[str, Any] = Field(
+        default_factory=lambda: {"name": DEFAULT_STRATEGY},
+        validate_default=True,
+        description="the search strategy: its `name` and the keys of its config class "
+        "(a `[strategy]` table); a bare name is accepted",
+    )
     llm_timeout: float = Field(default=120.0, gt=0, description="seconds per LLM call")
     llm_retries: int = Field(default=4, ge=0)
     eval_timeout: float | None = Field(default=None, gt=0, description="seconds per candidate")
@@ -61,6 +72,34 @@ class RunConfig(BaseModel):
         "run at any concurrency; default: on for builtin:mutate and replay: only",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _strategy_aliases(cls, data: Any) -> Any:
+        """`islands`, `functions_per_prompt`, `reset_period`: FunSearch's keys, accepted
+        at the top level as before `[strategy]` existed (and in older runs' configs)."""
+        if not isinstance(data, dict) or not any(k in data for k in STRATEGY_ALIASES):
+            return data
+        data = dict(data)
+        table = strategy_table(data.get("strategy"))
+        for alias, key in STRATEGY_ALIASES.items():
+            value = data.pop(alias, None)
+            if value is None:
+                continue
+            if table["name"] != "funsearch":
+                raise ConfigError(f"{alias!r} is a funsearch option, not {table['name']}'s")
+            if table.setdefault(key, value) != value:
+                raise ConfigError(f"{alias!r} ({value}) and [strategy] {key} ({table[key]}) differ")
+        data["strategy"] = table
+        return data
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _strategy_table(cls, value: Any) -> dict[str, Any]:
+        """The table with every option of its strategy, validated by its config class."""
+        table = strategy_table(value)
+        name = table.pop("name")
+        return {"name": name, **strategy_options(name, table)}
+
     @field_validator("models", mode="before")
     @classmethod
     def _models_as_tuple(cls, value: Any) -> Any:
@@ -72,6 +111,25 @@ class RunConfig(BaseModel):
         if any(b is not None for b in budgets):
             return self
         return self.model_copy(update={"max_evals": DEFAULT_MAX_EVALS})
+
+
+STRATEGY_ALIASES = {
+    "islands": "num_islands",
+    "functions_per_prompt": "functions_per_prompt",
+    "reset_period": "reset_period",
+}
+"""Top-level keys kept for FunSearch's options (now in `[strategy]`)."""
+
+
+def strategy_table(value: Any) -> dict[str, Any]:
+    """`"NAME"` or a `[strategy]` table as a new dict with its `name` (default: funsearch)."""
+    if value is None:
+        return {"name": DEFAULT_STRATEGY}
+    if isinstance(value, str):
+        return {"name": value}
+    if not isinstance(value, dict):
+        raise ConfigError(f"strategy must be a name or a table, not {type(value).__name__}")
+    return {"name": DEFAULT_STRATEGY, **value}
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
@@ -102,10 +160,19 @@ def make_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> RunCo
     merged = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
     if "model" in merged:  # accept the CLI's singular spelling in files too
         merged["models"] = merged.pop("model")
+    if overrides.get("strategy") is not None:  # --strategy NAME keeps that table's options
+        merged["strategy"] = _merged_strategy(file_values.get("strategy"), overrides["strategy"])
     try:
         return RunConfig(**merged)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, overrides, file_values)) from exc
+
+
+def _merged_strategy(base: Any, override: Any) -> dict[str, Any]:
+    """The override's table over the base's when both name the same strategy; else the
+    override alone (one strategy's options mean nothing to another)."""
+    top, low = strategy_table(override), strategy_table(base)
+    return {**low, **top} if top["name"] == low["name"] else top
 
 
 FLAGS = {"problem": "PROBLEM", "models": "--model", "secret_train": "--secret-train"}

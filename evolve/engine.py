@@ -28,7 +28,7 @@ from evolve.cascade import Cascade, Outcome
 from evolve.evaluate import Evaluator
 from evolve.exceptions import BudgetExhausted
 from evolve.feedback import RecentFailures
-from evolve.llm import Completion, Gateway, LLMRequest, prompt_hash
+from evolve.llm import Completion, Gateway, LLMRequest, call_record
 from evolve.probe import ProbeGrowth, collided
 from evolve.progress import RunProgress
 from evolve.prompts import Failure, Shot, build_messages
@@ -241,7 +241,7 @@ class Engine:
         """Ask the LLM; patch, hash and evaluate its child."""
         try:
             completion = await self.gateway.complete(step.request)
-            call = _call_record(step.request, completion)
+            call = call_record(step.request, completion)
             if not completion.ok:
                 return _Result(completion, call, None)
             base = NewProgram(
@@ -349,6 +349,9 @@ class Engine:
         if record.status == "ok" and record.score is not None:
             self.strategy.add(scored_program(record))
             self.progress.offer_best(record.id, record.score)
+        elif record.status != "duplicate" and not record.is_seed:  # a failed child
+            kind = record.error_kind or record.status
+            self.strategy.on_failure(Selection(record.island, record.parent_ids), kind)
         return record
 
     def _count_call(self, completion: Completion) -> None:
@@ -381,20 +384,5 @@ def scored_program(record: ProgramRecord) -> ScoredProgram:
     """The light view of a program that the strategy keeps in memory."""
     assert record.score is not None and math.isfinite(record.score)
     signature = tuple(record.scores[name] for name in sorted(record.scores))
-    return ScoredProgram(record.id, record.score, signature, len(record.source), record.island)
-
-
-def _call_record(request: LLMRequest, completion: Completion) -> NewLLMCall:
-    return NewLLMCall(
-        model=completion.model,
-        messages=list(request.messages),
-        prompt_hash=prompt_hash(request.messages),
-        reply=completion.text,
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        cost_usd=completion.cost_usd,
-        latency_s=completion.latency_s,
-        error=completion.error,
-        error_kind=completion.error_kind,
-        kind=completion.kind,  # a mutator step: its prompt is not stored
-    )
+    length, island = len(record.source), record.island
+    return ScoredProgram(record.id, record.score, signature, length, island, record.metrics)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from archive import NewLLMCall
 from archive.hashing import prompt_hash
 from evolve.exceptions import ConfigError
 
@@ -34,6 +35,7 @@ __all__ = [
     "LLMClient",
     "LLMRequest",
     "ReplayLLM",
+    "call_record",
     "is_deterministic",
     "make_client",
     "parse_model_specs",
@@ -234,3 +236,20 @@ class Gateway:
             completion = failure(client.model, describe(exc), "other")
         self.budget.record(completion)
         return completion
+
+
+def call_record(request: LLMRequest, completion: Completion) -> NewLLMCall:
+    """What the archive stores of one call (a mutator step: its prompt's hash only)."""
+    return NewLLMCall(
+        model=completion.model,
+        messages=list(request.messages),
+        prompt_hash=prompt_hash(request.messages),
+        reply=completion.text,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        cost_usd=completion.cost_usd,
+        latency_s=completion.latency_s,
+        error=completion.error,
+        error_kind=completion.error_kind,
+        kind=completion.kind,  # a mutator step: its prompt is not stored
+    )

@@ -3,18 +3,21 @@
 `prepare_run` does all checks that can fail on bad input before any work starts, so a
 typo costs a one-line error, not a half-made run. It holds the run for this process (the
 lease of evolve/lease.py): a run another process runs fails at once, naming it.
-`PreparedRun.execute` runs the loop and always leaves the run's status and state in the
-archive, whatever stops it, and frees the run; `close` frees it without running.
+`PreparedRun.aexecute` runs the loop (in the caller's event loop; `execute` is its
+blocking twin) and always leaves the run's status and state in the archive, whatever
+stops it, and frees the run; `close` frees it without running. Signals are the caller's
+business (the CLI turns SIGTERM into a cancellation). The public entry point is
+`evolve.Run` (evolve/api.py), which calls these.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import secrets
-import signal
 import time
-from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,18 +30,32 @@ from evolve.engine import Engine, EngineLimits, scored_program
 from evolve.evaluate import Evaluator
 from evolve.exceptions import ConfigError, EvolveError, LLMError
 from evolve.lease import LEASE_S, RunHold, hold_run, new_owner
-from evolve.llm import Gateway, LLMClient, is_deterministic, make_client, parse_model_specs
+from evolve.llm import Gateway, LLMClient, is_deterministic
 from evolve.overfit import revalidate
 from evolve.progress import RunProgress
-from evolve.providers import check_credentials
-from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
+from evolve.run_clients import run_clients, sandbox_notices
+from evolve.strategies import Strategy, known_strategies, make_strategy
 from problems.base import Problem, ProblemError
 from sandbox import Sandbox
-from sandbox.layers import probe_layers
 
-__all__ = ["PreparedRun", "prepare_run", "secret_draws"]
+__all__ = ["Parts", "PreparedRun", "prepare_run", "secret_draws"]
 
-BUILTIN_MUTATE = "builtin:mutate"
+
+@dataclass(frozen=True)
+class Parts:
+    """What a caller brings instead of what the config names (None: from the config).
+
+    Attributes:
+        strategy: a fresh strategy (a resumed run adds the archive's programs to it).
+        clients: LLM clients with their weights, instead of `models`.
+        archive: an open archive, instead of `db`; the caller closes it.
+        sandbox: an open sandbox pool (or a test double), instead of one per session.
+    """
+
+    strategy: Strategy | None = None
+    clients: list[tuple[LLMClient, float]] | None = None
+    archive: Archive | None = None
+    sandbox: Sandbox | None = None
 
 
 @dataclass
@@ -50,18 +67,20 @@ class PreparedRun:
     problem: Problem
     archive: Archive
     clients: list[tuple[LLMClient, float]]
-    strategy: FunSearchStrategy
+    strategy: Strategy
     progress: RunProgress
     hold: RunHold
     notices: list[str] = field(default_factory=list)
+    sandbox: Sandbox | None = None  # the caller's (kept open); None: one per session
+    owns_archive: bool = True  # False: the caller's archive, left open by `close`
 
-    def execute(self) -> RunProgress:
+    async def aexecute(self) -> RunProgress:
         """Run the loop to a stop; the run's status is stored and the run freed whatever
         happens (once: a PreparedRun runs one session).
 
-        Ctrl-C and SIGTERM raise KeyboardInterrupt here after the run is marked interrupted.
-        A run taken over by another process (this one stopped renewing its lease) raises
-        ArchiveError and writes nothing more.
+        A cancellation (Ctrl-C, or SIGTERM as the CLI handles it) marks the run
+        interrupted and propagates. A run taken over by another process (this one stopped
+        renewing its lease) raises ArchiveError and writes nothing more.
         """
         if self.hold.lost:
             raise self.hold.lost_error()
@@ -69,32 +88,40 @@ class PreparedRun:
             raise EvolveError(f"run {self.run.name!r} was released; prepare it again to run it")
         status = "failed"
         try:
-            asyncio.run(self._run_loop())
+            await self._run_loop()
             status = "finished"
         except (KeyboardInterrupt, asyncio.CancelledError):
             if self.hold.lost:
                 raise self.hold.lost_error() from None
             status = "interrupted"
             self.progress.stop_reason = self.progress.stop_reason or "interrupted"
-            raise KeyboardInterrupt from None
+            raise
         finally:
             released = self.hold.release(status, self._state())
         if not released:
             raise self.hold.lost_error()
         return self.progress
 
+    def execute(self) -> RunProgress:
+        """`aexecute` in a new event loop; an interruption raises KeyboardInterrupt."""
+        try:
+            return asyncio.run(self.aexecute())
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None
+
     def close(self) -> None:
-        """Free the run without running it (its status as before) and close the archive."""
+        """Free the run without running it (its status as before) and close the archive
+        (unless it is the caller's)."""
         if not (self.hold.released or self.hold.lost):
             before = self.archive.get_run(self.run.id)
             self.hold.release(self.hold.status_before, before.state)
-        self.archive.close()
+        if self.owns_archive:
+            self.archive.close()
 
     async def _run_loop(self) -> None:
         main_task = asyncio.current_task()
         assert main_task is not None
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
         self.hold.on_lost = lambda: loop.call_soon_threadsafe(main_task.cancel)
         config = self.config
         budget = Budget(
@@ -118,8 +145,11 @@ class PreparedRun:
             if config.deterministic is None
             else config.deterministic,
         )
-        with Sandbox(
-            config.workers, preload=self.problem.preload, sys_path=self.problem.sys_path
+        problem = self.problem
+        with (
+            nullcontext(self.sandbox)
+            if self.sandbox
+            else Sandbox(config.workers, preload=problem.preload, sys_path=problem.sys_path)
         ) as sandbox:
             evaluator = Evaluator(self.problem, sandbox, timeout_s=config.eval_timeout)
             engine = Engine(
@@ -183,24 +213,32 @@ def prepare_run(
     config_file: Path | None = None,
     resume: str | None = None,
     problem: Problem | None = None,
+    parts: Parts = Parts(),
 ) -> PreparedRun:
     """Validate the config, open or create the run, rebuild its strategy from the archive.
 
-    `problem`, when given, is used instead of loading `config.problem` (a puzzle of a suite).
+    `problem`, when given, is used instead of loading `config.problem` (a puzzle of a suite,
+    a problem defined in the caller's code); `parts` are the caller's other objects.
     """
     file_values = load_config_file(config_file) if config_file else {}
     db = overrides.get("db") or file_values.get("db")
-    archive = Archive(str(db)) if db else None
+    archive = parts.archive or (Archive(str(db)) if db else None)
     if resume:
         archive = archive or Archive(DEFAULT_DB)
         run = archive.get_run(resume)
-        config = _resumed_config(run, file_values, overrides)
+        config = _resumed_config(run, file_values, overrides, own_strategy=bool(parts.strategy))
     else:
         config = make_config(file_values, overrides).with_default_limits()
         archive = archive or Archive(config.db)
     problem = problem or problems.load(config.problem)
-    asked_for_models = overrides.get("models") or file_values.get("models") or resume
-    clients, notices = _clients(config, archive, chosen=bool(asked_for_models))
+    if parts.clients is not None:
+        clients, notices = parts.clients, list[str]()
+        config = config.model_copy(update={"models": tuple(c.model for c, _ in clients)})
+    else:
+        asked_for_models = overrides.get("models") or file_values.get("models") or resume
+        clients, notices = run_clients(config, archive, chosen=bool(asked_for_models))
+    if parts.strategy is not None:
+        config = config.model_copy(update={"strategy": _described(parts.strategy)})
     if resume:  # nothing was written so far: a run held by another process stays as it is
         hold, run, notice = hold_run(archive, run)
         notices.extend([notice] if notice else [])
@@ -219,10 +257,12 @@ def prepare_run(
         if config.run_name is None:
             config = config.model_copy(update={"run_name": run.name})
     try:
-        return _prepare_held(config, run, problem, archive, clients, hold, notices)
+        prepared = _prepare_held(config, run, problem, archive, clients, hold, notices, parts)
     except BaseException:
         hold.release("failed" if not resume else hold.status_before, run.state)
         raise
+    prepared.sandbox, prepared.owns_archive = parts.sandbox, parts.archive is None
+    return prepared
 
 
 def _prepare_held(
@@ -233,6 +273,7 @@ def _prepare_held(
     clients: list[tuple[LLMClient, float]],
     hold: RunHold,
     notices: list[str],
+    parts: Parts,
 ) -> PreparedRun:
     """The rest of `prepare_run`, once the run is held (the caller frees it on errors)."""
     if problem.draws and "test" not in run.draw_seeds:  # a run from before secret draws
@@ -248,16 +289,12 @@ def _prepare_held(
             f"but {problem.name}'s instances(split) takes no seed now"
         )
     problem = problem.with_draws(run.draw_seeds)
-    strategy = FunSearchStrategy(
-        FunSearchConfig(
-            num_islands=config.islands,
-            functions_per_prompt=config.functions_per_prompt,
-            reset_period=config.reset_period,
-        ),
-        seed=config.seed,
-    )
+    strategy = parts.strategy
+    if strategy is None:
+        options = {k: v for k, v in config.strategy.items() if k != "name"}
+        strategy = make_strategy(config.strategy["name"], options, config.seed)
     progress = _restore(archive, run, strategy, [c.model for c, _ in clients])
-    notices.extend(_sandbox_notices())
+    notices.extend(sandbox_notices())
     return PreparedRun(config, run, problem, archive, clients, strategy, progress, hold, notices)
 
 
@@ -271,10 +308,27 @@ def secret_draws(problem: Problem, *, secret_train: bool = False) -> dict[str, i
     return {split: secrets.randbits(63) for split in splits}
 
 
+def _described(strategy: Strategy) -> dict[str, Any]:
+    """What a run's config records of a strategy object: its name and its settings."""
+    cls, settings = type(strategy), getattr(strategy, "config", None)
+    known = cls.name in known_strategies()
+    is_record = dataclasses.is_dataclass(settings) and not isinstance(settings, type)
+    options = dataclasses.asdict(settings) if is_record else {}  # type: ignore[arg-type]
+    return {"name": cls.name if known else f"{cls.__module__}:{cls.__qualname__}", **options}
+
+
 def _resumed_config(
-    run: RunRecord, file_values: dict[str, Any], overrides: dict[str, Any]
+    run: RunRecord,
+    file_values: dict[str, Any],
+    overrides: dict[str, Any],
+    *,
+    own_strategy: bool = False,
 ) -> RunConfig:
+    """The stored config with the allowed changes (`own_strategy`: the caller brings the
+    strategy, so the stored one is not looked up)."""
     stored = dict(run.config)
+    if own_strategy:
+        stored.pop("strategy", None)
     asked = overrides.get("problem") or file_values.get("problem")
     if asked and asked not in (stored.get("problem"), run.problem):
         raise ConfigError(f"run {run.name!r} is a {run.problem} run; it cannot resume as {asked!r}")
@@ -287,58 +341,8 @@ def _resumed_config(
     return make_config(stored, changes)
 
 
-def _clients(
-    config: RunConfig, archive: Archive, *, chosen: bool
-) -> tuple[list[tuple[LLMClient, float]], list[str]]:
-    """The run's LLM clients, and notices for the user (`chosen`: the models were given,
-    not the default)."""
-    specs = parse_model_specs(list(config.models))
-    notices = []
-    for model, _ in specs:
-        if model == BUILTIN_MUTATE and not chosen:
-            notices.append(
-                "No LLM configured: using builtin:mutate, random program "
-                "transformations to try the engine offline (pass --model to use an LLM)."
-            )
-        elif not model.startswith("replay:"):
-            check_credentials(model, config.api_base)
-    clients = [
-        (
-            make_client(
-                model,
-                api_base=config.api_base,
-                timeout_s=config.llm_timeout,
-                max_retries=config.llm_retries,
-                replay_lookup=_replay_lookup(archive, model),
-            ),
-            weight,
-        )
-        for model, weight in specs
-    ]
-    return clients, notices
-
-
-def _sandbox_notices() -> list[str]:
-    """One line when an isolation layer is missing on this machine (the run goes on)."""
-    missing = [layer.name for layer in probe_layers() if not layer.active]
-    if not missing:
-        return []
-    return [
-        f"sandbox: {len(missing)} isolation layer(s) missing here ({', '.join(missing)}); "
-        "candidates run with the others. Details: evolve sandbox check"
-    ]
-
-
-def _replay_lookup(archive: Archive, model: str) -> Callable[[str], list[str]] | None:
-    """For replay:RUN, the recorded replies of RUN by prompt hash."""
-    if not model.startswith("replay:"):
-        return None
-    source = archive.get_run(model.removeprefix("replay:"))
-    return lambda digest: archive.replies_for(source.id, digest)
-
-
 def _restore(
-    archive: Archive, run: RunRecord, strategy: FunSearchStrategy, models: list[str]
+    archive: Archive, run: RunRecord, strategy: Strategy, models: list[str]
 ) -> RunProgress:
     """Rebuild the strategy and the counters from the archive (a new run has nothing)."""
     summary = archive.summary(run.id)

@@ -2,6 +2,13 @@
 
 from evolve.strategies.base import ScoredProgram, Selection, Strategy
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy, IslandSummary
+from evolve.strategies.registry import (
+    known_strategies,
+    make_strategy,
+    register,
+    strategy_class,
+    strategy_options,
+)
 
 __all__ = [
     "FunSearchConfig",
@@ -10,4 +17,9 @@ __all__ = [
     "ScoredProgram",
     "Selection",
     "Strategy",
+    "known_strategies",
+    "make_strategy",
+    "register",
+    "strategy_class",
+    "strategy_options",
 ]

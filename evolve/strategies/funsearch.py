@@ -19,8 +19,10 @@ import bisect
 import itertools
 import math
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
+
+from pydantic import ConfigDict
 
 from evolve.exceptions import ConfigError, EvolveError
 from evolve.strategies.base import ScoredProgram, Selection, Strategy
@@ -30,10 +32,12 @@ __all__ = ["FunSearchConfig", "FunSearchStrategy", "IslandSummary"]
 
 @dataclass(frozen=True)
 class FunSearchConfig:
-    """Settings of the programs database (FunSearch's defaults, resets by count).
+    """Settings of the programs database (FunSearch's, resets by count): the keys of a
+    run's `[strategy]` table when `strategy = "funsearch"`, and their only defaults.
 
     Attributes:
-        num_islands: islands evolving apart (FunSearch: 10; 4 suits small runs).
+        num_islands: islands evolving apart (FunSearch: 10; 4 suits the runs of a few
+            hundred evaluations that this engine defaults to).
         functions_per_prompt: programs shown per prompt (clusters sampled per selection).
         cluster_sampling_temperature_init: softmax temperature at the start of a period.
         cluster_sampling_temperature_period: programs per island after which it restarts.
@@ -46,7 +50,9 @@ class FunSearchConfig:
             whatever the archive's size. FunSearch keeps everything in RAM instead.
     """
 
-    num_islands: int = 10
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    num_islands: int = 4
     functions_per_prompt: int = 2
     cluster_sampling_temperature_init: float = 0.1
     cluster_sampling_temperature_period: int = 30_000
@@ -227,6 +233,9 @@ def _draw_excluding(
 class FunSearchStrategy(Strategy):
     """FunSearch's islands of clusters (see the module docstring)."""
 
+    name = "funsearch"
+    config_class = FunSearchConfig
+
     def __init__(self, config: FunSearchConfig | None = None, seed: int = 0) -> None:
         self.config = config or FunSearchConfig()
         self.seed = seed
@@ -261,7 +270,7 @@ class FunSearchStrategy(Strategy):
         """Register `program` on its island (a seed on every island); return that island.
 
         For a seed the answer is 0, though it lives everywhere: keep its `island` None in
-        the archive so that `rebuild` seeds every island again.
+        the archive so that a resumed run seeds every island again.
         """
         if not math.isfinite(program.score):
             raise ValueError(f"program {program.id} has a non-finite score {program.score}")
@@ -280,11 +289,6 @@ class FunSearchStrategy(Strategy):
         if period and self._num_added % period == 0:
             self._reset_islands()
         return program.island or 0
-
-    def rebuild(self, programs: Iterable[ScoredProgram]) -> None:
-        """Forget everything, then add `programs` (the archive's, in id order)."""
-        self._clear()
-        super().rebuild(programs)
 
     def _reset_islands(self) -> None:
         """Empty the weaker half of the islands; re-seed each from a random survivor."""
