@@ -1,23 +1,32 @@
 """Upgrading an archive written by an older version of the schema, in place.
 
-One function per step (`STEPS[n]` takes schema n to n + 1), each portable DDL for SQLite
-and PostgreSQL. Steps from version 4 on are frozen SQL: they name the old shape's tables
-and columns themselves and never the live models, which go on changing. `upgrade` runs
-the steps and records the new version in the caller's transaction, so an interrupted
-upgrade leaves the archive as it was (both databases have transactional DDL). Old-schema
-archives are built by the tests as upgrade fixtures.
+One function per step (`STEPS[n]` takes schema n to n + 1), each frozen SQL valid on
+SQLite and PostgreSQL: a step names the old shape's tables, columns and indexes itself and
+never the live models (archive/tables.py), which go on changing, so an old step never
+changes with them. `upgrade` runs the steps and records the new version in the caller's
+transaction, so an interrupted upgrade leaves the archive as it was (both databases have
+transactional DDL). Old-schema archives are built by the tests as upgrade fixtures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Index, text, update
-from sqlmodel import SQLModel, col
+from sqlalchemy import Connection, text
 
-from archive.tables import SCHEMA_VERSION, MetaRow, ProgramRow, ValidationRow
+from archive.tables import SCHEMA_VERSION
 
 __all__ = ["OLDEST_UPGRADABLE", "STEPS", "upgrade"]
+
+_TIME = {"sqlite": "DATETIME", "postgresql": "TIMESTAMP WITH TIME ZONE"}
+_SERIAL = {"sqlite": "INTEGER", "postgresql": "SERIAL"}  # an integer key numbered on insert
+
+_V2_INDEXES = {
+    "syntactic_hash": "run_id, syntactic_hash, duplicate_kind",
+    "functional_hash": "run_id, functional_hash, duplicate_kind",
+    "status_error_kind": "run_id, status, error_kind",
+    "duplicate_kind": "run_id, duplicate_kind",
+}
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -26,22 +35,48 @@ def _v1_to_v2(connection: Connection) -> None:
         text("ALTER TABLE programs ADD COLUMN duplicate_kind VARCHAR NOT NULL DEFAULT ''")
     )
     connection.execute(
-        update(ProgramRow)
-        .where(col(ProgramRow.status) == "duplicate")
-        .values(duplicate_kind="syntactic")
+        text("UPDATE programs SET duplicate_kind = 'syntactic' WHERE status = 'duplicate'")
     )
     connection.execute(text("DROP INDEX ix_programs_run_id_syntactic_hash"))
-    for name in ("syntactic_hash", "functional_hash", "status_error_kind", "duplicate_kind"):
-        _index(f"ix_programs_run_id_{name}").create(connection)
+    for name, columns in _V2_INDEXES.items():
+        connection.execute(text(f"CREATE INDEX ix_programs_run_id_{name} ON programs ({columns})"))
+
+
+_V3_VALIDATIONS = """
+CREATE TABLE validations (
+    id {serial} NOT NULL,
+    run_id INTEGER NOT NULL,
+    program_id INTEGER NOT NULL,
+    split VARCHAR NOT NULL,
+    draw_seed BIGINT,
+    status VARCHAR NOT NULL,
+    score FLOAT,
+    scores JSON NOT NULL,
+    metrics JSON NOT NULL,
+    error TEXT NOT NULL,
+    error_kind VARCHAR NOT NULL,
+    eval_s FLOAT NOT NULL,
+    created_at {time} NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY (run_id) REFERENCES runs (id),
+    FOREIGN KEY (program_id) REFERENCES programs (id)
+)
+"""
 
 
 def _v2_to_v3(connection: Connection) -> None:
     """`runs.draw_seeds` ({} for older runs: fixed instances) and the `validations` table."""
+    dialect = connection.dialect.name
     connection.execute(text("ALTER TABLE runs ADD COLUMN draw_seeds JSON NOT NULL DEFAULT '{}'"))
-    SQLModel.metadata.tables[ValidationRow.__tablename__].create(connection)
+    connection.execute(text(_V3_VALIDATIONS.format(serial=_SERIAL[dialect], time=_TIME[dialect])))
+    connection.execute(
+        text(
+            "CREATE UNIQUE INDEX ix_validations_run_id_program_id "
+            "ON validations (run_id, program_id)"
+        )
+    )
 
 
-_V4_TIME = {"sqlite": "DATETIME", "postgresql": "TIMESTAMP WITH TIME ZONE"}
 _V4_PROMPTS = """
 INSERT INTO prompts (hash, messages)
 SELECT prompt_hash, messages FROM llm_calls
@@ -59,7 +94,7 @@ def _v3_to_v4(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE llm_calls ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'llm'"))
     connection.execute(text("UPDATE llm_calls SET kind = 'mutator' WHERE model = 'builtin:mutate'"))
     connection.execute(text("ALTER TABLE llm_calls DROP COLUMN messages"))
-    time = _V4_TIME[connection.dialect.name]
+    time = _TIME[connection.dialect.name]
     for column, kind in (
         ("token", "VARCHAR"),
         ("host", "VARCHAR"),
@@ -68,11 +103,6 @@ def _v3_to_v4(connection: Connection) -> None:
         ("expires_at", time),
     ):
         connection.execute(text(f"ALTER TABLE runs ADD COLUMN lease_{column} {kind}"))
-
-
-def _index(name: str) -> Index:
-    table = SQLModel.metadata.tables[ProgramRow.__tablename__]
-    return next(index for index in table.indexes if index.name == name)
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
@@ -86,7 +116,6 @@ def upgrade(connection: Connection, version: int) -> None:
     for step in range(version, SCHEMA_VERSION):
         STEPS[step](connection)
     connection.execute(
-        update(MetaRow)
-        .where(col(MetaRow.key) == "schema_version")
-        .values(value=str(SCHEMA_VERSION))
+        text("UPDATE meta SET value = :version WHERE key = 'schema_version'"),
+        {"version": str(SCHEMA_VERSION)},
     )

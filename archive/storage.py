@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -49,12 +48,12 @@ from archive.tables import (
     LLMCallRow,
     ProgramRow,
     RunRow,
-    ValidationRow,
     program_record,
     program_row,
     run_record,
     utc_now,
     validation_record,
+    validation_row,
 )
 
 __all__ = ["Archive", "ArchiveError"]
@@ -365,7 +364,7 @@ class Archive(RunLeases):
             if old is not None:
                 session.delete(old)
                 session.flush()
-            row = ValidationRow(run_id=run_id, **asdict(validation))
+            row = validation_row(run_id, validation)
             session.add(row)
             session.flush()
             return validation_record(row)

@@ -1,4 +1,8 @@
-"""The archive's SQLModel tables and their conversion to frozen records.
+"""The archive's SQLModel tables and their conversion to frozen records and back.
+
+A record's fields and a `New*` value's fields are the columns of the same name: the
+conversions read the field lists of the dataclasses (see `_record` and `_row`), so a new
+column is added to the table and to the dataclasses, and to nothing else.
 
 Portable SQL only (SQLite and PostgreSQL): JSON columns use SQLAlchemy's JSON type, times
 are stored in UTC. `lineage` repeats `programs.parent_ids` as one indexed row per edge so
@@ -8,8 +12,10 @@ each prompt's messages once, by hash: calls with the same prompt share one row.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, get_origin, get_type_hints
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
@@ -20,6 +26,7 @@ from archive.records import (
     LLMCallRecord,
     NewLLMCall,
     NewProgram,
+    NewValidation,
     ProgramRecord,
     RunLease,
     RunRecord,
@@ -44,6 +51,7 @@ __all__ = [
     "utc",
     "utc_now",
     "validation_record",
+    "validation_row",
 ]
 
 SCHEMA_VERSION = 4
@@ -215,20 +223,8 @@ TABLES = [
 
 
 def run_record(row: RunRow) -> RunRecord:
-    assert row.id is not None
-    return RunRecord(
-        id=row.id,
-        name=row.name,
-        problem=row.problem,
-        config=dict(row.config),
-        seed=row.seed,
-        status=row.status,
-        state=dict(row.state),
-        created_at=utc(row.created_at),
-        updated_at=utc(row.updated_at),
-        draw_seeds={str(k): int(v) for k, v in (row.draw_seeds or {}).items()},
-        lease=_lease(row),
-    )
+    draw_seeds = {str(k): int(v) for k, v in (row.draw_seeds or {}).items()}
+    return _record(RunRecord, row, draw_seeds=draw_seeds, lease=_lease(row))
 
 
 def _lease(row: RunRow) -> RunLease | None:
@@ -239,101 +235,96 @@ def _lease(row: RunRow) -> RunLease | None:
 
 
 def program_record(row: ProgramRow) -> ProgramRecord:
-    assert row.id is not None
-    return ProgramRecord(
-        id=row.id,
-        run_id=row.run_id,
-        source=row.source,
-        parent_ids=tuple(row.parent_ids),
-        island=row.island,
-        status=row.status,
-        score=row.score,
-        scores=dict(row.scores),
-        metrics=dict(row.metrics),
-        error=row.error,
-        error_kind=row.error_kind,
-        syntactic_hash=row.syntactic_hash,
-        functional_hash=row.functional_hash,
-        duplicate_of=row.duplicate_of,
-        llm_call_id=row.llm_call_id,
-        eval_s=row.eval_s,
-        created_at=utc(row.created_at),
-        duplicate_kind=row.duplicate_kind,
-    )
+    return _record(ProgramRecord, row)
 
 
 def call_record(row: LLMCallRow, messages: list[dict[str, str]] | None) -> LLMCallRecord:
     """The record of a call; `messages` from its `prompts` row (None: none stored)."""
-    assert row.id is not None
-    return LLMCallRecord(
-        id=row.id,
-        run_id=row.run_id,
-        model=row.model,
-        messages=[dict(m) for m in messages or []],
-        prompt_hash=row.prompt_hash,
-        reply=row.reply,
-        prompt_tokens=row.prompt_tokens,
-        completion_tokens=row.completion_tokens,
-        cost_usd=row.cost_usd,
-        latency_s=row.latency_s,
-        error=row.error,
-        error_kind=row.error_kind,
-        created_at=utc(row.created_at),
-        kind=row.kind,
-    )
+    return _record(LLMCallRecord, row, messages=[dict(m) for m in messages or []])
 
 
 def validation_record(row: ValidationRow) -> ValidationRecord:
-    assert row.id is not None
-    return ValidationRecord(
-        run_id=row.run_id,
-        program_id=row.program_id,
-        split=row.split,
-        draw_seed=row.draw_seed,
-        status=row.status,
-        score=row.score,
-        scores=dict(row.scores),
-        metrics=dict(row.metrics),
-        error=row.error,
-        error_kind=row.error_kind,
-        eval_s=row.eval_s,
-        created_at=utc(row.created_at),
-    )
+    return _record(ValidationRecord, row)
 
 
 def call_row(run_id: int, call: NewLLMCall) -> LLMCallRow:
     """The call's row; its messages go to `prompts` (see `archive.prompts`)."""
-    return LLMCallRow(
-        run_id=run_id,
-        model=call.model,
-        kind=call.kind,
-        prompt_hash=call.prompt_hash,
-        reply=call.reply,
-        prompt_tokens=call.prompt_tokens,
-        completion_tokens=call.completion_tokens,
-        cost_usd=call.cost_usd,
-        latency_s=call.latency_s,
-        error=call.error,
-        error_kind=call.error_kind,
-    )
+    return _row(LLMCallRow, call, skip={"messages"}, run_id=run_id)
 
 
 def program_row(run_id: int, program: NewProgram, llm_call_id: int | None) -> ProgramRow:
-    return ProgramRow(
-        run_id=run_id,
-        source=program.source,
-        parent_ids=list(program.parent_ids),
-        island=program.island,
-        status=program.status,
-        score=program.score,
-        scores=dict(program.scores),
-        metrics=dict(program.metrics),
-        error=program.error,
-        error_kind=program.error_kind,
-        syntactic_hash=program.syntactic_hash or syntactic_hash(program.source),
-        functional_hash=program.functional_hash,
-        duplicate_of=program.duplicate_of,
-        llm_call_id=llm_call_id,
-        eval_s=program.eval_s,
-        duplicate_kind=program.duplicate_kind,
-    )
+    digest = program.syntactic_hash or syntactic_hash(program.source)
+    return _row(ProgramRow, program, run_id=run_id, llm_call_id=llm_call_id, syntactic_hash=digest)
+
+
+def validation_row(run_id: int, validation: NewValidation) -> ValidationRow:
+    return _row(ValidationRow, validation, run_id=run_id)
+
+
+# -- one field list: records and rows are converted by the record's field names ----------
+
+_Record = TypeVar("_Record")
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _record(kind: type[_Record], row: SQLModel, **given: Any) -> _Record:
+    """A `kind` record of the row: each field of `kind` not in `given` is the row's column
+    of that name (times made UTC, JSON values copied, tuples where the record says so)."""
+    if getattr(row, "id", 0) is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it before reading it")
+    names, tuples = _fields(kind)
+    values = {
+        name: _record_value(getattr(row, name), name in tuples)
+        for name in names
+        if name not in given
+    }
+    return kind(**values, **given)
+
+
+def _row(kind: type[_Row], new: Any, *, skip: Collection[str] = (), **given: Any) -> _Row:
+    """A `kind` row of the `New*` value: each of its fields not in `skip` or `given` goes
+    to the column of that name (JSON values copied, tuples as lists). A field with no
+    column is an error, never silently dropped."""
+    values = {
+        name: _row_value(getattr(new, name))
+        for name in _fields(type(new))[0]
+        if name not in given and name not in skip
+    }
+    columns = SQLModel.metadata.tables[str(kind.__tablename__)].columns
+    unknown = [name for name in (*values, *given) if name not in columns]
+    if unknown:
+        raise TypeError(f"{type(new).__name__}: no column {unknown} in {kind.__tablename__}")
+    return kind(**values, **given)
+
+
+def _record_value(value: Any, as_tuple: bool) -> Any:
+    if isinstance(value, datetime):
+        return utc(value)
+    if as_tuple:
+        return tuple(value)
+    return _copy(value)
+
+
+def _row_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    """JSON values are copied (one level, as records are handed out by the thousand)."""
+    if isinstance(value, dict):
+        return dict(value)
+    return list(value) if isinstance(value, list) else value
+
+
+_FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _fields(kind: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The field names of a dataclass, and those declared as tuples (cached per class)."""
+    if kind not in _FIELDS:
+        names = tuple(field.name for field in dataclasses.fields(kind))
+        hints = get_type_hints(kind)
+        _FIELDS[kind] = (names, frozenset(n for n in names if get_origin(hints[n]) is tuple))
+    return _FIELDS[kind]

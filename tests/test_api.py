@@ -15,6 +15,7 @@ def better_line(request: object) -> str:
     return "```python\ndef f(x):\n    return 3 * x + 1\n```"
 
 
+@pytest.mark.slow
 async def test_arun_works_inside_a_running_event_loop(tiny_problem_path: str, db_url: str) -> None:
     run = evolve.Run(
         problems.load(tiny_problem_path), llm=FakeLLM(better_line), db=db_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
@@ -158,7 +159,8 @@ def test_unparsable_source_is_compared_by_stripped_lines() -> None:
 
 
 def test_hashes_are_sha256_hex() -> None:
-    assert len(syntactic_hash(BASE)) == 64 and int(syntactic_hash(BASE), 16) >= 0
+    digest = hashlib.sha256(normalize_source(BASE).encode()).hexdigest()
+    assert syntactic_hash(BASE) == digest and re.fullmatch("[0-9a-f]{64}", digest)
 
 
 def test_prompt_hash_is_canonical_json_of_the_messages() -> None:

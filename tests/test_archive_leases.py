@@ -40,7 +40,8 @@ def test_a_run_created_with_an_owner_is_held_by_it(archive: Archive) -> None:
 
 def test_renew_and_release_only_by_the_holder(archive: Archive, run_id: int) -> None:
     taken = archive.take_run(run_id, ME, 30)
-    assert taken.status == "running" and taken.lease is not None
+    assert taken.status == "running" and taken.lease is not None and taken.lease.owner == ME
+    assert (taken.lease.expires_at - taken.lease.since).total_seconds() == pytest.approx(30)
     assert archive.renew_run(run_id, "me", 60)
     assert archive.get_run(run_id).lease.expires_at > taken.lease.expires_at  # type: ignore[union-attr]
     assert not archive.renew_run(run_id, "other", 60)

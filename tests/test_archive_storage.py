@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,8 @@ def test_create_and_get_run(archive: Archive) -> None:
     run = archive.create_run("r1", "tsp", config, 42)
     assert (run.name, run.problem, run.config, run.seed) == ("r1", "tsp", config, 42)
     assert run.status == "running" and run.state == {}
-    assert run.created_at.tzinfo is not None
+    assert run.created_at.utcoffset() == timedelta(0)  # aware, in UTC
+    assert abs(datetime.now(UTC) - run.created_at) < timedelta(minutes=1)
     assert archive.get_run("r1") == run == archive.get_run(run.id) == archive.get_run(str(run.id))
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.status = "finished"  # type: ignore[misc]

@@ -73,6 +73,7 @@ def published_sets() -> dict[str, dict[str, Any]]:
     return sets
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", list(PUBLISHED))
 @pytest.mark.parametrize("heuristic", list(HEURISTICS))
 def test_reproduces_funsearch_table(

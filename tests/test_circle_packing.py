@@ -198,6 +198,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CHEATS))
 def test_cheats_score_nothing_in_the_sandbox(name: str, tmp_path: Path) -> None:
     program = tmp_path / f"{name}.py"

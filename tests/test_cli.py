@@ -20,6 +20,7 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     return db, summary
 
 
+@pytest.mark.slow
 def test_builtin_run_reports_json(finished_run: tuple[str, dict]) -> None:
     _, summary = finished_run
     assert summary["run_name"] == "bp" and summary["evaluations"] == 25
@@ -39,6 +40,7 @@ def test_builtin_run_reports_json(finished_run: tuple[str, dict]) -> None:
     assert test["draw_seed"] == summary["draw_seeds"]["test"]
 
 
+@pytest.mark.slow
 def test_runs_top_show_export(finished_run: tuple[str, dict], tmp_path: Path) -> None:
     db, summary = finished_run
     runs = evolve_json("runs", "--db", db)
@@ -69,6 +71,7 @@ def test_runs_top_show_export(finished_run: tuple[str, dict], tmp_path: Path) ->
     assert callable(namespace["priority"])
 
 
+@pytest.mark.slow
 def test_human_output_of_inspection(finished_run: tuple[str, dict]) -> None:
     db, summary = finished_run
     assert "bp" in evolve("runs", "--db", db).stdout
@@ -76,6 +79,7 @@ def test_human_output_of_inspection(finished_run: tuple[str, dict]) -> None:
     assert "priority" in shown and "score" in shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -103,12 +107,14 @@ def test_bad_input_is_one_line_error(tmp_path: Path, args: list[str], message: s
     assert len(done.stderr.strip().splitlines()) <= 3
 
 
+@pytest.mark.slow
 def test_user_problem_folder(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'r.db'}"
     summary = evolve_json("run", tiny_problem_path, "--db", db, "--max-evals", "15")
     assert summary["problem"] == "tiny" and summary["evaluations"] == 15
 
 
+@pytest.mark.slow
 def test_python_dash_m_help() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "evolve", "--help"], capture_output=True, text=True
@@ -116,6 +122,7 @@ def test_python_dash_m_help() -> None:
     assert done.returncode == 0 and "run" in done.stdout
 
 
+@pytest.mark.slow
 def test_version_and_a_negative_top_count() -> None:
     from importlib.metadata import version
 
@@ -125,6 +132,7 @@ def test_version_and_a_negative_top_count() -> None:
     assert refused.returncode == 2 and "-n" in refused.stderr
 
 
+@pytest.mark.slow
 def test_the_no_llm_note_only_when_no_model_was_chosen(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     quiet = evolve("run", "bin_packing", "--model", "builtin:mutate", "--max-evals", "2",

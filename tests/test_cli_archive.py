@@ -76,6 +76,7 @@ def test_stats_json(db: str) -> None:
     assert stats["run"]["name"] == "r" and stats["plot"] is None
 
 
+@pytest.mark.slow
 def test_stats_table_and_plot(db: str, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     png = tmp_path / "best.png"
@@ -118,6 +119,7 @@ def test_missing_things_are_one_line_errors(db: str, args: list[str]) -> None:
     assert "Traceback" not in done.output
 
 
+@pytest.mark.slow
 def test_lineage_of_a_resumed_run_is_intact(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'r.db'}"
     evolve_json("run", tiny_problem_path, "--db", db, "--max-evals", "8", "--run-name", "t")
@@ -133,6 +135,7 @@ def test_lineage_of_a_resumed_run_is_intact(tmp_path: Path, tiny_problem_path: s
             assert all(older.id in newer.parent_ids for newer, older in itertools.pairwise(chain))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command", [["runs"], ["top", "x"], ["show", "1"], ["stats", "x"], ["lineage", "1"],
                 ["diff", "1", "2"], ["export", "x", "--out", "best.py"], ["failures"]],
@@ -150,6 +153,7 @@ def test_inspection_never_creates_an_archive(command: list[str], tmp_path: Path)
     assert done.returncode == 1 and "holds no evolve archive" in " ".join(done.stderr.split())
 
 
+@pytest.mark.slow
 def test_square_brackets_are_text_not_markup(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'b.db'}"
     error = "IndexError: list index out of range\n    priority(values[i], weights[i], left)"

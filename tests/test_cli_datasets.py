@@ -40,6 +40,7 @@ def p3(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "puzzles.json", solutions
 
 
+@pytest.mark.slow
 def test_eval_puzzles_uses_dataset(p3: tuple[Path, Path]) -> None:
     puzzles, solutions = p3
     spec = f"p3:{puzzles}"
@@ -55,6 +56,7 @@ def test_eval_puzzles_uses_dataset(p3: tuple[Path, Path]) -> None:
     assert "old spelling of --dataset" in both.stderr
 
 
+@pytest.mark.slow
 def test_run_puzzles_runs_the_dataset(p3: tuple[Path, Path], tmp_path: Path) -> None:
     puzzles, _ = p3
     db = f"sqlite:///{tmp_path / 'runs.db'}"

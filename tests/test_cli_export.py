@@ -26,6 +26,7 @@ def tiny_problem_path() -> str:
     return str(Path(__file__).resolve().parent / "data" / "tiny")
 
 
+@pytest.mark.slow
 def test_export_refuses_to_overwrite_without_force(run_db: str, tmp_path: Path) -> None:
     out = tmp_path / "best.py"
     out.write_text("mine\n")
@@ -38,6 +39,7 @@ def test_export_refuses_to_overwrite_without_force(run_db: str, tmp_path: Path) 
     assert "def f(" in out.read_text()
 
 
+@pytest.mark.slow
 def test_the_exported_file_scores_itself(
     run_db: str, tmp_path: Path, tiny_problem_path: str
 ) -> None:

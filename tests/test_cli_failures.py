@@ -71,6 +71,7 @@ def test_one_kind_and_the_latest_run_by_default(db: str) -> None:
     assert "its kinds: sandbox:timeout (3), patch_error (2), invalid_output (1)" in typo.output
 
 
+@pytest.mark.slow
 def test_failures_never_creates_an_archive(tmp_path: Path) -> None:
     done = evolve("failures", "--db", str(tmp_path / "typo.db"), cwd=str(tmp_path))
     assert done.returncode == 1 and "no archive at" in " ".join(done.stderr.split())

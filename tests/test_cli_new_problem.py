@@ -9,6 +9,7 @@ import pytest
 from tests.cli_helpers import evolve, evolve_json
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["minimal", "cap_set", None])
 def test_a_new_problem_runs_at_once(tmp_path: Path, start: str | None) -> None:
     made = evolve("new-problem", "mine", *(["--from", start] if start else []), cwd=str(tmp_path))
@@ -20,6 +21,7 @@ def test_a_new_problem_runs_at_once(tmp_path: Path, start: str | None) -> None:
     assert summary["problem"] == "mine" and summary["evaluations"] == 5
 
 
+@pytest.mark.slow
 def test_an_unknown_start_lists_the_choices(tmp_path: Path) -> None:
     done = evolve("new-problem", "mine", "--from", "nope", cwd=str(tmp_path))
     assert done.returncode == 1 and "curve-fit, minimal or a built-in problem" in done.stderr

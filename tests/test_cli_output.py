@@ -45,6 +45,7 @@ def db(tmp_path: Path) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_runs_fit_80_columns_without_wrapping_names(db: str) -> None:
     terminal = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"}
     done = evolve("runs", "--db", db, env=terminal)
@@ -59,6 +60,7 @@ def test_runs_fit_80_columns_without_wrapping_names(db: str) -> None:
     assert "m-a, m-b" in wide and "created" in wide
 
 
+@pytest.mark.slow
 def test_runs_into_a_pipe_are_plain_aligned_lines(db: str) -> None:
     done = evolve("runs", "--db", db)  # stdout is a pipe here
     assert done.returncode == 0, done.stderr
@@ -77,6 +79,7 @@ def test_runs_into_a_pipe_are_plain_aligned_lines(db: str) -> None:
     assert all(line.find(NAMES[1]) in (-1, starts[0]) for line in done.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_a_piped_diff_is_a_patch_that_applies(db: str, tmp_path: Path) -> None:
     done = evolve("diff", "1", "2", "--db", db)
     assert done.returncode == 0, done.stderr
@@ -116,6 +119,7 @@ def test_progress_lines_when_not_on_a_terminal(monkeypatch: pytest.MonkeyPatch) 
     assert progress_line(progress).endswith("last LLM error: connection refused")
 
 
+@pytest.mark.slow
 def test_the_end_of_a_run_says_where_and_what_next(tmp_path: Path, tiny_problem_path: str) -> None:
     done = evolve("run", tiny_problem_path, "--db", "runs.db", "--max-evals", "8",
                   "--run-name", "t", cwd=str(tmp_path), timeout=300)  # fmt: skip
@@ -138,6 +142,7 @@ def _commands(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]
     return found
 
 
+@pytest.mark.slow
 def test_help_has_no_type_labels() -> None:
     paths = _commands(get_command(app))
     assert ("run",) in paths and ("sandbox", "run") in paths and ("failures",) in paths
@@ -149,6 +154,7 @@ def test_help_has_no_type_labels() -> None:
     assert "--max-evals N" in run_help and "--db URL" in run_help
 
 
+@pytest.mark.slow
 def test_option_errors_name_the_flag_or_the_file_key(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError, match=r"^invalid --max-evals: input should be greater than 0 \(got 0\)$"

@@ -33,6 +33,7 @@ def test_program_source_accepts_full_programs_and_bare_functions(tmp_path: Path)
         program_source(problem, tmp_path / "missing.py")
 
 
+@pytest.mark.slow
 def test_eval_a_function_on_a_dataset(tmp_path: Path, datasets: Path) -> None:
     program = tmp_path / "first_fit.py"
     program.write_text(FIRST_FIT)
@@ -52,6 +53,7 @@ def test_eval_a_function_on_a_dataset(tmp_path: Path, datasets: Path) -> None:
     assert done.returncode == 1 and done.stderr.strip() == "error: nope.json: no such file"
 
 
+@pytest.mark.slow
 def test_problems_lists_the_packaged_data_sets() -> None:
     rows = {row["name"]: row for row in evolve_json("problems")}
     bin_packing = rows["bin_packing"]["datasets"]
@@ -70,6 +72,7 @@ def test_problems_lists_the_packaged_data_sets() -> None:
         assert name in table.stdout, name
 
 
+@pytest.mark.slow
 def test_problems_and_new_problem(tmp_path: Path) -> None:
     rows = {row["name"]: row for row in evolve_json("problems")}
     assert {"bin_packing", "cap_set"} <= set(rows)
@@ -81,6 +84,7 @@ def test_problems_and_new_problem(tmp_path: Path) -> None:
     assert data["status"] == "ok" and data["on"] == "split test (secret draw)"
 
 
+@pytest.mark.slow
 def test_a_bug_in_the_problems_score_stops_the_run(tmp_path: Path) -> None:
     """Only InvalidOutput is the candidate's fault: a KeyError in score() is the problem's
     bug; the run stops at once, says where, and exits non-zero."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import evolve, evolve_json
 
 
+@pytest.mark.slow
 def test_check_lists_every_layer_with_its_state() -> None:
     layers = evolve_json("sandbox", "check")
     names = {layer["name"] for layer in layers}
@@ -17,6 +20,7 @@ def test_check_lists_every_layer_with_its_state() -> None:
     assert text.returncode == 0 and "seccomp" in text.stdout
 
 
+@pytest.mark.slow
 def test_run_prints_the_value(tmp_path: Path) -> None:
     program = tmp_path / "p.py"
     program.write_text("def f(x):\n    print('hi')\n    return x * 2\n")
@@ -26,6 +30,7 @@ def test_run_prints_the_value(tmp_path: Path) -> None:
     assert done.returncode == 0 and "2" in done.stdout
 
 
+@pytest.mark.slow
 def test_run_reports_failures_and_bad_input(tmp_path: Path) -> None:
     program = tmp_path / "p.py"
     program.write_text("def f():\n    while True:\n        pass\n")

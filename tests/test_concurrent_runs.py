@@ -50,6 +50,7 @@ def _start(problem: str, db: str, name: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_two_runs_on_one_database_at_once(db: str, tiny_problem_path: str) -> None:
     processes = [_start(tiny_problem_path, db, name) for name in ("A", "B")]
     for process in processes:

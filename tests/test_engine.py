@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,8 @@ from evolve.evaluate import Evaluator
 from evolve.llm import Completion, Gateway, LLMRequest
 from evolve.progress import RunProgress
 from evolve.strategies.funsearch import FunSearchConfig, FunSearchStrategy
+from sandbox import Result
+from sandbox.result import Job
 from tests.fakes import FakeLLM, in_process_sandbox
 
 
@@ -120,6 +125,7 @@ def test_failures_are_stored_as_data(
     assert progress.best_score == 0.0
 
 
+@pytest.mark.slow
 def test_error_text_reaches_a_later_prompt(archive: Archive, tiny_problem_path: str) -> None:
     llm = FakeLLM(lambda request: fence("def f(x):\n    raise ValueError('boom 42')"))
     run = archive.create_run("r", "tiny", {}, 0)
@@ -213,10 +219,19 @@ def test_requests_carry_parents_best_last(archive: Archive, tiny_problem_path: s
     llm = counter_replies()
     run = archive.create_run("r", "tiny", {}, 0)
     asyncio.run(make_engine(archive, run, tiny_problem_path, llm, max_evals=8).run())
-    request: LLMRequest = llm.requests[-1]
-    assert "def f" in request.parent_source and request.entry == "f"
+    score_of = {p.source: p.score for p in archive.iter_programs(run.id) if p.score is not None}
+    several = [r for r in llm.requests if r.other_sources]
+    assert several, "no prompt showed more than one parent"
+    for request in several:
+        scores = [score_of[s] for s in (*request.other_sources, request.parent_source)]
+        assert scores == sorted(scores)  # best (the parent) last
+        prompt = request.messages[-1]["content"]
+        shown = re.findall(r"### Version \d+[^(\n]*\(score (\S+?)[;)]", prompt)
+        assert [float(s) for s in shown] == pytest.approx(scores, rel=1e-5)
+        assert request.entry == "f"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ordered", [False, True])
 def test_time_limit_abandons_slow_calls(
     archive: Archive, tiny_problem_path: str, ordered: bool
@@ -247,6 +262,7 @@ SAME_FUNCTION = [  # written three different ways, computing the same thing
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ordered", [False, True])
 def test_functional_duplicates_skip_the_full_evaluation(
     archive: Archive, tiny_problem_path: str, ordered: bool
@@ -256,6 +272,8 @@ def test_functional_duplicates_skip_the_full_evaluation(
     engine = make_engine(
         archive, run, tiny_problem_path, llm, max_evals=3, concurrency=1, ordered=ordered
     )
+    sandbox = engine.evaluator.sandbox
+    sandbox.handler = _slowed(sandbox.handler, INSTANCE_S)  # type: ignore[attr-defined]
     progress = asyncio.run(engine.run())
     twins = [p for p in archive.iter_programs(run.id) if p.duplicate_kind == "functional"]
     assert len(twins) == 2 and progress.duplicates == 2
@@ -265,7 +283,24 @@ def test_functional_duplicates_skip_the_full_evaluation(
     assert all(t.functional_hash == original.functional_hash for t in twins)
     assert len(engine.evaluator.sandbox.jobs) == 2 + 2 + 1 + 1 + 2  # seed, 2*x, 2 probes, 2*x+0.5
     summary = archive.summary(run.id)
-    assert summary.duplicates_functional == 2 and summary.seconds_saved >= 0
+    assert summary.duplicates_functional == 2
+    # each twin ran the 2 probe instances; its original ran those and the 4 train ones
+    saved = sum(original.eval_s - t.eval_s for t in twins)
+    assert summary.seconds_saved == pytest.approx(saved)
+    assert saved > len(twins) * 2 * INSTANCE_S  # at least half of the skipped train runs
+
+
+INSTANCE_S = 0.02  # seconds a slowed sandbox spends on each instance
+
+
+def _slowed(handler: Callable[[Job, Any], Result], seconds: float) -> Callable[[Job, Any], Result]:
+    """A sandbox handler that takes `seconds` per instance, so time saved is measurable."""
+
+    def slow(job: Job, instances: Any) -> Result:
+        time.sleep(seconds * len(instances or ()))
+        return handler(job, instances)
+
+    return slow
 
 
 def test_audits_measure_collisions(archive: Archive, tiny_problem_path: str) -> None:
@@ -330,6 +365,7 @@ def test_cached_failures_match_the_archive(
     assert len(cached) == 6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ordered", [False, True])
 def test_target_score_stops_the_run(
     archive: Archive, tiny_problem_path: str, ordered: bool

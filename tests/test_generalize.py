@@ -49,6 +49,7 @@ def test_outcomes_compare_scores_with_a_tolerance_for_ties() -> None:
     assert report.to_json()["tally"]["c"] == {"win": 0, "loss": 2, "tie": 0}
 
 
+@pytest.mark.slow
 def test_a_program_file_against_the_seed_on_named_data_sets(tmp_path: Path) -> None:
     program = tmp_path / "diagonal.py"
     program.write_text(DIAGONAL)
@@ -66,6 +67,7 @@ def test_a_program_file_against_the_seed_on_named_data_sets(tmp_path: Path) -> N
     assert report["tally"][seed] == {"win": 1, "loss": 1, "tie": 1}
 
 
+@pytest.mark.slow
 def test_a_program_of_the_archive_by_id(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     ran = evolve("run", "circle_packing", "--max-evals", "3", "--db", db, timeout=180)
@@ -77,6 +79,7 @@ def test_a_program_of_the_archive_by_id(tmp_path: Path) -> None:
     assert "against square grid (the seed): 0 wins, 0 losses, 2 ties" in done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

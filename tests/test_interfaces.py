@@ -82,6 +82,7 @@ def test_published_styles_run_unchanged_under_their_interface() -> None:
     assert reevo["mean_length"] > 0
 
 
+@pytest.mark.slow
 def test_evolve_eval_runs_a_reevo_heuristic_through_the_sandbox(tmp_path: Path) -> None:
     program = tmp_path / "reevo.py"
     program.write_text(REEVO)
@@ -96,6 +97,7 @@ def test_an_integral_float_is_a_node_as_in_eohs_harness() -> None:
     assert as_float == run(lambda cur, dst, unvisited, d: int(unvisited[0]), instance)
 
 
+@pytest.mark.slow
 def test_evolve_problems_lists_the_interfaces() -> None:
     rows = {row["name"]: row for row in evolve_json("problems")}
     assert set(rows["tsp_construct"]["interfaces"]) == {"reevo", "eoh"}

@@ -33,6 +33,7 @@ def _client(server: FakeOpenAI, model: str = "openai/fake-model", **kw: float) -
     return client
 
 
+@pytest.mark.slow
 async def test_success_records_text_tokens_and_latency() -> None:
     reply = Reply("```python\ndef f():\n    return 1\n```", prompt_tokens=12, completion_tokens=34)
     with FakeOpenAI([reply]) as server:
@@ -68,6 +69,7 @@ async def test_server_errors_exhaust_the_retries() -> None:
     assert completion.attempts == 3 and len(server.requests) == 3
 
 
+@pytest.mark.slow
 async def test_slow_reply_times_out() -> None:
     with FakeOpenAI([Reply.slow(10)] * 2) as server:
         completion = await _client(server, timeout_s=0.3, max_retries=1).complete(REQUEST)

@@ -61,6 +61,7 @@ def _signature(source: str, name: str) -> str:
     return ast.dump(fn.args)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("source", "entry"),
     [(BEST_FIT, "priority"), (TSP, "select_next_node"), (SCALAR, "select_next_node"), (TINY, "f")],
@@ -184,6 +185,7 @@ def _excess(source: str, instances: list[np.ndarray]) -> float:
     return (used - lower) / lower
 
 
+@pytest.mark.slow
 def test_hill_climb_from_best_fit_finds_a_better_heuristic() -> None:
     """Accept a mutant when it packs the training instances better; the winner must also
     beat best fit on held-out instances (found here: best fit 4.89% -> 3.38% excess on

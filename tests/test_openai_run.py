@@ -11,6 +11,8 @@ import itertools
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import evolve, evolve_json
 from tests.fake_openai import FakeOpenAI, Reply
 
@@ -43,6 +45,7 @@ def script_handler():  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.mark.slow
 def test_run_survives_a_misbehaving_llm(tmp_path: Path, tiny_problem_path: str) -> None:
     config = tmp_path / "run.toml"
     config.write_text("llm_timeout = 1.0\nllm_retries = 1\nconcurrency = 1\nworkers = 1\n")
@@ -77,6 +80,7 @@ def test_run_survives_a_misbehaving_llm(tmp_path: Path, tiny_problem_path: str) 
     assert best["llm_call"]["prompt_tokens"] > 0
 
 
+@pytest.mark.slow
 def test_a_run_whose_llm_never_answers_fails_fast(tmp_path: Path, tiny_problem_path: str) -> None:
     with FakeOpenAI() as server:
         base = server.base_url  # nothing listens there once the server is closed

@@ -167,6 +167,7 @@ def test_the_live_summary_shows_the_flag() -> None:
     assert "overfit" in text and "--allow-overfit" in text and "seed (test)" in text
 
 
+@pytest.mark.slow
 def test_a_real_run_flags_a_memoriser_and_export_refuses_it(
     tmp_path: Path, tiny_problem_path: str
 ) -> None:
@@ -215,6 +216,7 @@ def test_a_real_run_flags_a_memoriser_and_export_refuses_it(
         assert "# WARNING" in out.read_text() and ".get(x, 0)" in out.read_text()
 
 
+@pytest.mark.slow
 def test_validate_top_zero_skips_the_guard(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     summary = evolve_json(

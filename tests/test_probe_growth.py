@@ -137,6 +137,7 @@ def test_audits_on_the_old_probe_do_not_grow_it_again(db_url: str) -> None:
     assert len(audits) > 2  # the steps planned ahead on the old probe
 
 
+@pytest.mark.slow
 def test_a_resumed_run_keeps_the_enlarged_probe(db_url: str) -> None:
     archive = Archive(db_url)
     engine = blind_engine(archive, ordered=True)
@@ -145,6 +146,7 @@ def test_a_resumed_run_keeps_the_enlarged_probe(db_url: str) -> None:
     assert resumed._probe.split == "probe+1"
 
 
+@pytest.mark.slow
 def test_stats_says_what_the_collisions_mean(db_url: str) -> None:
     archive = Archive(db_url)
     engine = blind_engine(archive, ordered=False)

@@ -92,6 +92,7 @@ def test_only_true_itself_solves() -> None:
     assert not failing.solved and failing.status == "error"
 
 
+@pytest.mark.slow
 def test_a_looping_sat_times_out_at_one_second() -> None:
     started = time.monotonic()
     verdict = check_sat("def sat(s: str):\n    while True:\n        pass", "loop")
@@ -111,6 +112,7 @@ def test_a_hostile_answer_is_only_data(tmp_path: Path) -> None:
             score(instance, hostile)
 
 
+@pytest.mark.slow
 def test_the_builtin_suite_is_solvable() -> None:
     puzzles = SUITES["builtin"]()
     assert [p["name"] for p in puzzles] == list(BUILTIN_ANSWERS)
@@ -171,6 +173,7 @@ def test_p3_is_packaged_and_named(
         load_suite("train")  # a split alone is not a suite
 
 
+@pytest.mark.slow
 def test_p3_reference_solutions_pass() -> None:
     """P3's own `sat` sources (which use `List` unimported) run under the check."""
     puzzles = load_suite("p3")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from math import comb
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from evolve.suite import mean_pass_at_k, pass_at_k, split_budget
 from tests.cli_helpers import evolve, evolve_json
+from tests.fake_openai import FakeOpenAI
 
 
 def test_pass_at_k_matches_hand_computed_values() -> None:
@@ -37,6 +39,7 @@ def test_the_budget_is_split_evenly() -> None:
     assert all("max_llm_calls" not in s for s in shares)
 
 
+@pytest.mark.slow
 def test_eval_reports_solved_and_total(tmp_path: Path) -> None:
     solutions = {
         "Reverse:0": "def sol(target='dlrow olleh'):\n    return target[::-1]\n",
@@ -57,6 +60,7 @@ def test_eval_reports_solved_and_total(tmp_path: Path) -> None:
     assert status["Words:0"] == "missing"
 
 
+@pytest.mark.slow
 def test_eval_refuses_unknown_puzzles(tmp_path: Path) -> None:
     path = tmp_path / "solutions.json"
     path.write_text(json.dumps({"Nope:0": "def sol():\n    return 1\n"}))
@@ -64,22 +68,48 @@ def test_eval_refuses_unknown_puzzles(tmp_path: Path) -> None:
     assert done.returncode != 0 and "no puzzle named 'Nope:0'" in done.stderr
 
 
+SOLVERS = {  # text of a puzzle's prompt -> the reply that solves it
+    "Find the string whose reverse is `target`.": "def sol(target='dlrow olleh'):\n"
+    "    return target[::-1]\n",
+    "Place `n` non-attacking queens": "def sol(n=8):\n    return [0, 4, 7, 5, 2, 6, 1, 3]\n",
+}
+
+
+WRONG = "def sol():\n    return None\n"
+
+
+def _solve_two(body: dict[str, Any]) -> str:
+    """A model that solves Reverse and Queens, and answers None to every other puzzle."""
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    solution = next((s for key, s in SOLVERS.items() if key in prompt), WRONG)
+    return f"```python\n{solution}\n```"
+
+
+@pytest.mark.slow
 def test_a_suite_run_reports_solved_and_pass_at_k(db_url: str) -> None:
-    report = evolve_json(
-        "run", "puzzles", "--dataset", "builtin", "--model", "builtin:mutate",
-        "--max-evals", "26", "--max-llm-calls", "39", "--workers", "2",
-        "--db", db_url, "--run-name", "suite",
-        timeout=120,
-    )  # fmt: skip
+    with FakeOpenAI(_solve_two) as server:
+        report = evolve_json(
+            "run", "puzzles", "--dataset", "builtin", "--model", "openai/fake-model",
+            "--api-base", server.base_url, "--max-evals", "26", "--max-llm-calls", "39",
+            "--workers", "2", "--db", db_url, "--run-name", "suite",
+            env={"OPENAI_API_KEY": "sk-test"}, timeout=120,
+        )  # fmt: skip
     assert report["suite"] == "builtin" and report["total"] == 13
-    assert 0 <= report["solved"] <= 13
+    per_puzzle = report["per_puzzle"]
+    assert [name for name, p in per_puzzle.items() if p["solved"]] == ["Reverse:0", "Queens:0"]
+    assert report["solved"] == 2
+    for name, puzzle in per_puzzle.items():
+        assert 1 <= puzzle["attempts"] <= 3  # 3 LLM calls a puzzle
+        assert puzzle["correct"] == (puzzle["attempts"] if puzzle["solved"] else 0), name
     assert set(report["pass_at_k"]) == {"1", "10", "100"}
-    assert report["pass_at_k"]["100"] is None  # 3 LLM calls a puzzle
-    first = report["per_puzzle"]["Reverse:0"]
-    assert first["run"] == "suite/Reverse:0" and first["attempts"] >= 1
+    assert report["pass_at_k"]["1"] == pytest.approx(2 / 13)  # every reply right, or none
+    assert report["pass_at_k"]["10"] is None and report["pass_at_k"]["100"] is None
+    first = per_puzzle["Reverse:0"]
+    assert first["run"] == "suite/Reverse:0"
     assert set(first) == {"solved", "attempts", "correct", "run", "best_program_id"}
 
 
+@pytest.mark.slow
 def test_suite_needs_the_puzzles_problem() -> None:
     done = evolve("run", "bin_packing", "--dataset", "builtin")
     assert done.returncode == 2 and "run puzzles --dataset" in done.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archive import Archive
 from tests.cli_helpers import evolve_json
 
@@ -14,6 +16,7 @@ def programs_of(db: str, run: str) -> list[tuple[str, str, float | None]]:
         return [(p.source, p.status, p.score) for p in archive.iter_programs(run_id)]
 
 
+@pytest.mark.slow
 def test_replay_reproduces_a_run(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     common = ["--db", db, "--max-evals", "25", "--concurrency", "1", "--workers", "1"]
@@ -37,6 +40,7 @@ def test_replay_reproduces_a_run(tmp_path: Path, tiny_problem_path: str) -> None
     assert "llm:replay_miss" not in replayed["errors"]
 
 
+@pytest.mark.slow
 def test_replay_of_another_seed_misses(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     common = ["--db", db, "--concurrency", "1", "--workers", "1"]

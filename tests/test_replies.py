@@ -27,6 +27,7 @@ def test_the_corpus_is_large_and_varied() -> None:
     assert {c.problem for c in CASES} == {"bin_packing", "tsp_construct", "cap_set", "tsp_gls"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reply_gives_its_expected_child_or_error(case: Case) -> None:
     outcome = patch(case)

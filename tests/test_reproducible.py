@@ -88,6 +88,7 @@ def sequence(archive: Archive, run_id: int) -> list[Row]:
     ]
 
 
+@pytest.mark.slow
 def test_same_seed_same_programs_at_concurrency_4(db_url: str, tiny_problem_path: str) -> None:
     first = run_engine(db_url, tiny_problem_path, seed=3)
     assert len(first) > 24  # duplicates and failures besides the evaluations
@@ -96,12 +97,14 @@ def test_same_seed_same_programs_at_concurrency_4(db_url: str, tiny_problem_path
         assert run_engine(db_url, tiny_problem_path, seed=3) == first
 
 
+@pytest.mark.slow
 def test_another_seed_gives_another_run(db_url: str, tiny_problem_path: str) -> None:
     assert run_engine(db_url, tiny_problem_path, seed=3) != run_engine(
         db_url, tiny_problem_path, seed=4
     )
 
 
+@pytest.mark.slow
 def test_one_call_at_a_time_is_the_same_run_in_either_mode(
     db_url: str, tiny_problem_path: str
 ) -> None:
@@ -111,6 +114,7 @@ def test_one_call_at_a_time_is_the_same_run_in_either_mode(
     assert run_engine(db_url, tiny_problem_path, seed=2, ordered=True, concurrency=1) == free
 
 
+@pytest.mark.slow
 def test_a_run_through_the_real_sandbox_is_reproducible(
     tmp_path: Any, tiny_problem_path: str
 ) -> None:

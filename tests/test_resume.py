@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from archive import Archive
 from tests.cli_helpers import evolve_json
 
@@ -19,6 +21,7 @@ def count_evaluations(db: str) -> int:
         return archive.summary(runs[0].id).evaluations if runs else 0
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume(tmp_path: Path, tiny_problem_path: str) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     process = subprocess.Popen(

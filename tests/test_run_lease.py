@@ -53,6 +53,7 @@ def start_resume(db: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_second_resume_fails_at_once_and_the_first_ends_interrupted(
     db: str, stop: signal.Signals
@@ -79,6 +80,7 @@ def test_a_second_resume_fails_at_once_and_the_first_ends_interrupted(
     assert ended.state["stop_reason"] == "interrupted"
 
 
+@pytest.mark.slow
 def test_a_killed_run_shows_as_died_and_is_taken_over(db: str) -> None:
     first = start_resume(db)
     deadline = time.monotonic() + 60
@@ -97,6 +99,7 @@ def test_a_killed_run_shows_as_died_and_is_taken_over(db: str) -> None:
     assert json.loads(evolve("runs", "--db", db, "--json").stdout)[0]["status"] == "finished"
 
 
+@pytest.mark.slow
 def test_resume_takes_over_an_expired_lease_of_another_host(db: str) -> None:
     with Archive(db) as archive:
         archive.take_run(archive.get_run("A").id, ELSEWHERE, 0.05)
@@ -114,6 +117,7 @@ def test_resume_takes_over_an_expired_lease_of_another_host(db: str) -> None:
     assert (freed.status, freed.lease) == ("interrupted", None)  # its holder had died
 
 
+@pytest.mark.slow
 def test_a_run_held_elsewhere_is_not_touched(db: str) -> None:
     with Archive(db) as archive:
         held = archive.take_run(archive.get_run("A").id, ELSEWHERE, 3600)
@@ -123,6 +127,7 @@ def test_a_run_held_elsewhere_is_not_touched(db: str) -> None:
         assert archive.get_run("A") == held
 
 
+@pytest.mark.slow
 def test_a_run_taken_over_stops_and_writes_no_status(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

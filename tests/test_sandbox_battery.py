@@ -322,6 +322,7 @@ def test_the_battery_is_big_enough() -> None:
     assert len(CASES) >= 40 and len({c.name for c in CASES}) == len(CASES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CASES, ids=[c.name for c in CASES])
 def test_hostile_program(
     entry: Case, sandbox: Sandbox, active: set[str], listener: socket.socket, tmp_path: Path

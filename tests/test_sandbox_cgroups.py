@@ -87,6 +87,7 @@ def f():
 """
 
 
+@pytest.mark.slow
 @needs_cgroups
 @pytest.mark.parametrize("source", [SLEEPERS, STORM], ids=["sleepers", "storm"])
 def test_fork_storm_bounded(forking: Sandbox, source: str) -> None:

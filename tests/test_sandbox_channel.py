@@ -83,6 +83,7 @@ def test_map_and_keywords(sandbox: Sandbox) -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "status", "text"),
     [

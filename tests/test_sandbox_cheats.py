@@ -65,6 +65,7 @@ def verdicts(
     ahead.pool.shutdown(cancel_futures=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cheat", BATTERY, ids=str)
 def test_cheat_gets_no_more_than_its_honest_score_from_evolve_eval(
     cheat: Cheat, verdicts: EvalVerdicts, honest: HonestScores, tmp_path: Path, request: Any
@@ -82,6 +83,7 @@ def test_cheat_gets_no_more_than_its_honest_score_from_evolve_eval(
         )
 
 
+@pytest.mark.slow
 def test_p3_reference_solutions_are_out_of_reach(tmp_path: Path) -> None:
     """pz_read_answer_key on P3 puzzles: their sol_bodies sit in the packaged puzzles.json."""
     text = (CHEATS / "pz_read_answer_key.py").read_text()
@@ -102,6 +104,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     return Engines(tmp_path_factory.mktemp("engine"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", PROBLEMS.values())
 def test_engine_run_finishes_and_no_cheat_beats_the_seed(problem: str, engine: Engines) -> None:
     run = engine.get(problem)
@@ -115,6 +118,7 @@ def test_engine_run_finishes_and_no_cheat_beats_the_seed(problem: str, engine: E
     assert summary["best_test_score"] is not None  # the end of the run was reached
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cheat", BATTERY, ids=str)
 def test_cheat_gets_no_more_than_its_honest_score_in_a_run(cheat: Cheat, engine: Engines) -> None:
     run = engine.on_data(cheat) if cheat.name in ON_DATA else engine.get(cheat.problem)
@@ -135,6 +139,7 @@ def test_cheat_gets_no_more_than_its_honest_score_in_a_run(cheat: Cheat, engine:
 # --- the overfit guard ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", OVERFIT)
 def test_a_memorising_program_is_flagged_and_not_exported(
     problem: str, tmp_path: Path, honest: HonestScores

@@ -166,6 +166,7 @@ def _fields(problem: Problem) -> dict[str, Any]:
     return {f.name: getattr(problem, f.name) for f in dataclasses.fields(problem)}
 
 
+@pytest.mark.slow
 def test_eval_draws_a_fresh_test_seed_prints_it_and_reproduces_it(tmp_path: Path) -> None:
     template = str(REPO / "problems" / "bin_packing" / "template.py")
     problem = problems.load("bin_packing")
@@ -190,6 +191,7 @@ def test_eval_draws_a_fresh_test_seed_prints_it_and_reproduces_it(tmp_path: Path
     assert refused.returncode == 1 and "fixed instances" in refused.stderr
 
 
+@pytest.mark.slow
 def test_eval_of_a_run_uses_its_stored_draw(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     summary = evolve_json(

@@ -40,6 +40,7 @@ def test_program_source_renames_the_authors_function(tmp_path: Path) -> None:
     assert program_source(problem, full, entry="score") == named  # a full program too
 
 
+@pytest.mark.slow
 def test_evolve_eval_with_entry(tmp_path: Path) -> None:
     program = tmp_path / "eoh.py"
     program.write_text(EOH_SCORE)
@@ -68,6 +69,7 @@ def test_evolve_run_starts_from_a_seed_program(tmp_path: Path, db_url: str) -> N
     assert "def priority(item, bins):\n    scores = 1.0 / (bins - item)" in seed.source
 
 
+@pytest.mark.slow
 def test_seed_program_options_are_checked(tmp_path: Path, db_url: str) -> None:
     done = evolve("run", "bin_packing", "--entry", "score", "--db", db_url)
     assert done.returncode == 1 and "--entry names the function of --seed-program" in done.stderr

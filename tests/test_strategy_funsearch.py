@@ -225,6 +225,7 @@ def test_adding_the_archive_again_reproduces_the_same_state() -> None:
         assert resumed.select(random.Random(seed)) == live.select(random.Random(seed))
 
 
+@pytest.mark.slow
 def test_select_is_fast_with_100k_programs() -> None:
     db = FunSearchStrategy(FunSearchConfig(num_islands=10, reset_period=0), seed=0)
     rng = random.Random(0)

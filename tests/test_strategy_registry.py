@@ -48,6 +48,7 @@ def reply(source: str) -> str:
     return f"```python\n{source}\n```"
 
 
+@pytest.mark.slow
 def test_a_strategy_registered_by_entry_point_is_used_by_a_run(
     plugin: str, tiny_problem_path: str, db_url: str
 ) -> None:
@@ -66,6 +67,7 @@ def test_a_strategy_registered_by_entry_point_is_used_by_a_run(
     assert stored["name"] == "counting" and stored["num_islands"] == 2
 
 
+@pytest.mark.slow
 def test_unknown_strategy_lists_the_known_ones(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     result = evolve_cli("run", "bin_packing", "--strategy", "nope", "--db", db)

@@ -10,9 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from archive import Archive
 
 
+@pytest.mark.slow
 def test_sigterm_interrupts_a_suite_run(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'suite.db'}"
     command = [sys.executable, "-m", "evolve", "run", "puzzles", "--dataset", "builtin"]

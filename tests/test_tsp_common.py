@@ -33,6 +33,7 @@ def nn_mean_length(data: dict[str, Any]) -> float:
     return aggregate(per)["mean_length"]
 
 
+@pytest.mark.slow
 def test_reevo_recipe_reproduces_published_nearest_neighbour() -> None:
     # ReEvo test_synthetic.ipynb: 4.446566634076893 / 6.891886602053466 / 9.650788327301203
     for split, expected in [("test20", 4.45), ("test50", 6.89), ("test100", 9.65)]:

@@ -87,6 +87,7 @@ def test_baseline_reproduces_its_published_numbers() -> None:
         assert round(metrics["mean_length"], digits) == published["mean_length"], dataset
 
 
+@pytest.mark.slow
 def test_engine_runs_tsp_construct_end_to_end(db_url: str) -> None:
     from tests.cli_helpers import evolve_json
 
