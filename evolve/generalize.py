@@ -117,10 +117,10 @@ def generalize(
             f"--dataset (see `evolve problems`)"
         )
     rivals = [b.name for b in problem.baselines] + list(problem.references)
-    report = asyncio.run(
+    rows = asyncio.run(
         _evaluate_all(problem, source, names, timeout_s, workers or os.cpu_count() or 1, on_row)
     )
-    return Report(problem.name, label, rivals, report, problem.headline)
+    return Report(problem.name, label, rivals, rows, problem.headline)
 
 
 async def _evaluate_all(
