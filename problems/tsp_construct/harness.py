@@ -39,57 +39,56 @@ def prepare(instance: dict[str, Any]) -> dict[str, Any]:
 
 def run(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
     """Builds a tour from node 0 with `select_next_node`; returns it as a list of ints."""
-    if "distances" not in instance:
-        instance = prepare(instance)
-    distances: np.ndarray = instance["distances"]
-    n = len(distances)
-    unvisited = np.ones(n, dtype=bool)
-    unvisited[0] = False
-    tour, current = [0], 0
-    for _ in range(n - 1):
-        candidates = np.flatnonzero(unvisited)
-        current = _checked_node(select_next_node(current, 0, candidates, distances), unvisited)
-        unvisited[current] = False
-        tour.append(current)
-    return tour
+    return _construct(
+        instance,
+        lambda current, unvisited, distances: select_next_node(
+            current, 0, np.flatnonzero(unvisited), distances
+        ),
+    )
 
 
 def run_reevo(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
     """ReEvo's loop: `select_next_node(current_node=..., destination_node=0,
     unvisited_nodes=<set of ints>, distance_matrix=...)`."""
+    return _construct(
+        instance,
+        lambda current, unvisited, distances: select_next_node(
+            current_node=current,
+            destination_node=0,
+            unvisited_nodes=set(np.flatnonzero(unvisited).tolist()),
+            distance_matrix=distances,
+        ),
+    )
+
+
+def run_eoh(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
+    """EoH's loop: positional arguments, the unvisited nodes nearest to the current node
+    first (at most EOH_NEIGHBOURS of them); the last node is added without a call."""
+
+    def nearest_first(current: int, unvisited: np.ndarray, distances: np.ndarray) -> Any:
+        near = np.argsort(distances[current])  # as EoH's neighbourhood matrix
+        near = near[unvisited[near]][:EOH_NEIGHBOURS]
+        return select_next_node(current, 0, near, distances)
+
+    return _construct(instance, nearest_first, last_without_call=True)
+
+
+def _construct(
+    instance: dict[str, Any],
+    choose: Callable[[int, np.ndarray, np.ndarray], Any],
+    *,
+    last_without_call: bool = False,
+) -> list[int]:
+    """The tour from node 0 that `choose(current, unvisited mask, distances)` builds one
+    checked node at a time; with `last_without_call`, the last node is added directly."""
     if "distances" not in instance:
         instance = prepare(instance)
     distances: np.ndarray = instance["distances"]
     unvisited = np.ones(len(distances), dtype=bool)
     unvisited[0] = False
     tour, current = [0], 0
-    for _ in range(len(distances) - 1):
-        choice = select_next_node(
-            current_node=current,
-            destination_node=0,
-            unvisited_nodes=set(np.flatnonzero(unvisited).tolist()),
-            distance_matrix=distances,
-        )
-        current = _checked_node(choice, unvisited)
-        unvisited[current] = False
-        tour.append(current)
-    return tour
-
-
-def run_eoh(select_next_node: SelectNextNode, instance: dict[str, Any]) -> list[int]:
-    """EoH's loop: positional arguments, the unvisited nodes nearest to the current node
-    first (at most EOH_NEIGHBOURS of them); the last node is added without a call."""
-    if "distances" not in instance:
-        instance = prepare(instance)
-    distances: np.ndarray = instance["distances"]
-    n = len(distances)
-    unvisited = np.ones(n, dtype=bool)
-    unvisited[0] = False
-    tour, current = [0], 0
-    for _ in range(n - 2):
-        near = np.argsort(distances[current])  # as EoH's neighbourhood matrix
-        near = near[unvisited[near]][:EOH_NEIGHBOURS]
-        current = _checked_node(select_next_node(current, 0, near, distances), unvisited)
+    for _ in range(len(distances) - 1 - last_without_call):
+        current = _checked_node(choose(current, unvisited, distances), unvisited)
         unvisited[current] = False
         tour.append(current)
     return tour + np.flatnonzero(unvisited).tolist()
